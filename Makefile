@@ -1,0 +1,35 @@
+# kvm-sdei: an in-kernel SDEI provider for KVM arm64 guests, in Rust.
+#
+#   make demo    boot the patched kernel in QEMU and run a guest using SDEI
+#   make test    every test (host, checks, selftests in QEMU, VHE and nVHE)
+#
+# Build outputs live in $(KVM_SDEI_CACHE), default ~/.cache/kvm-sdei.
+
+.PHONY: demo test setup kernel module selftests host-test fmt clean-cache
+
+demo:
+	scripts/demo.sh
+
+test:
+	scripts/test.sh
+
+setup:
+	scripts/setup.sh
+
+kernel: setup
+	scripts/kernel.sh
+
+module: kernel
+	scripts/module.sh
+
+selftests: kernel
+	scripts/selftests.sh
+
+host-test:
+	cd rust && cargo test
+
+fmt:
+	cd rust && cargo fmt
+
+clean-cache:
+	rm -rf $${KVM_SDEI_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/kvm-sdei}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The SDEI ABI as guests see it: function IDs, return codes and the
+//! constants of Arm DEN 0054.
+
+/// The SDEI version implemented: 1.1, with no vendor-defined extensions.
+pub const VERSION: u64 = (1 << 48) | (1 << 32);
+
+/// An SDEI function, decoded from the function ID a guest passes in `w0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Function {
+    /// `SDEI_VERSION`.
+    Version = 0x00,
+    /// `SDEI_EVENT_REGISTER`.
+    EventRegister = 0x01,
+    /// `SDEI_EVENT_ENABLE`.
+    EventEnable = 0x02,
+    /// `SDEI_EVENT_DISABLE`.
+    EventDisable = 0x03,
+    /// `SDEI_EVENT_CONTEXT`.
+    EventContext = 0x04,
+    /// `SDEI_EVENT_COMPLETE`.
+    EventComplete = 0x05,
+    /// `SDEI_EVENT_COMPLETE_AND_RESUME`.
+    EventCompleteAndResume = 0x06,
+    /// `SDEI_EVENT_UNREGISTER`.
+    EventUnregister = 0x07,
+    /// `SDEI_EVENT_STATUS`.
+    EventStatus = 0x08,
+    /// `SDEI_EVENT_GET_INFO`.
+    EventGetInfo = 0x09,
+    /// `SDEI_EVENT_ROUTING_SET`.
+    EventRoutingSet = 0x0a,
+    /// `SDEI_PE_MASK`.
+    PeMask = 0x0b,
+    /// `SDEI_PE_UNMASK`.
+    PeUnmask = 0x0c,
+    /// `SDEI_INTERRUPT_BIND`.
+    InterruptBind = 0x0d,
+    /// `SDEI_INTERRUPT_RELEASE`.
+    InterruptRelease = 0x0e,
+    /// `SDEI_EVENT_SIGNAL`.
+    EventSignal = 0x0f,
+    /// `SDEI_FEATURES`.
+    Features = 0x10,
+    /// `SDEI_PRIVATE_RESET`.
+    PrivateReset = 0x11,
+    /// `SDEI_SHARED_RESET`.
+    SharedReset = 0x12,
+}
+
+impl Function {
+    /// Function ID of `SDEI_VERSION`, the first of the SMC64 SDEI range.
+    pub const BASE_ID: u32 = 0xc400_0020;
+
+    /// All functions, in function ID order.
+    pub const ALL: [Function; 19] = [
+        Self::Version,
+        Self::EventRegister,
+        Self::EventEnable,
+        Self::EventDisable,
+        Self::EventContext,
+        Self::EventComplete,
+        Self::EventCompleteAndResume,
+        Self::EventUnregister,
+        Self::EventStatus,
+        Self::EventGetInfo,
+        Self::EventRoutingSet,
+        Self::PeMask,
+        Self::PeUnmask,
+        Self::InterruptBind,
+        Self::InterruptRelease,
+        Self::EventSignal,
+        Self::Features,
+        Self::PrivateReset,
+        Self::SharedReset,
+    ];
+
+    /// Decodes a function ID; `None` where SDEI defines no SMC64 function.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sdei::abi::Function;
+    ///
+    /// assert_eq!(Function::from_id(0xc400_0020), Some(Function::Version));
+    /// assert_eq!(Function::from_id(0x8400_0020), None); // SMC32 form
+    /// assert_eq!(Function::from_id(0xc400_0033), None);
+    /// ```
+    pub fn from_id(id: u32) -> Option<Self> {
+        let index = id.checked_sub(Self::BASE_ID)?;
+        Self::ALL.get(usize::try_from(index).ok()?).copied()
+    }
+
+    /// The function ID a guest passes in `w0` to call this function.
+    pub const fn id(self) -> u32 {
+        Self::BASE_ID + self as u32
+    }
+}
+
+/// An SDEI error, as a guest sees it in `x0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// `SDEI_NOT_SUPPORTED`.
+    NotSupported = -1,
+    /// `SDEI_INVALID_PARAMETERS`.
+    InvalidParameters = -2,
+    /// `SDEI_DENIED`.
+    Denied = -3,
+    /// `SDEI_PENDING`.
+    Pending = -5,
+    /// `SDEI_OUT_OF_RESOURCE`.
+    OutOfResource = -10,
+}
+
+impl Error {
+    /// The value of `x0` that reports this error.
+    pub const fn to_x0(self) -> u64 {
+        self as i64 as u64
+    }
+}
+
+/// The result of an SDEI call that returns a value in `x0`.
+pub type Result<T = u64> = core::result::Result<T, Error>;
+
+/// Converts a call's result into the value of `x0`.
+///
+/// # Examples
+///
+/// ```
+/// use sdei::abi::{to_x0, Error};
+///
+/// assert_eq!(to_x0(Ok(1)), 1);
+/// assert_eq!(to_x0(Err(Error::Denied)), (-3i64) as u64);
+/// ```
+pub const fn to_x0(result: Result) -> u64 {
+    match result {
+        Ok(value) => value,
+        Err(error) => error.to_x0(),
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The main job: build everything (cached), boot the patched kernel in QEMU,
+# load the module and run a guest that uses SDEI, printing what happens.
+source "$(dirname "$0")/lib.sh"
+
+"$TOP/scripts/setup.sh"
+"$TOP/scripts/kernel.sh"
+"$TOP/scripts/module.sh"
+"$TOP/scripts/selftests.sh"
+mkdir -p "$OUT"
+"$TOP/scripts/qemu.sh" "$TOP/scripts/demo.plan" vhe demo

@@ -1,0 +1,27 @@
+# Shared settings for the harness scripts; sourced, never run.
+# shellcheck shell=bash
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Everything built lives here, outside the checkout.
+CACHE=${KVM_SDEI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-sdei}
+# The Debian source tarball we build against; 6.12.117 is the first with
+# the stable fixes that let rustc >= 1.85 build 6.12.
+KERNEL_TARBALL=${KVM_SDEI_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+KERNEL_MIN_VERSION=6.12.117
+JOBS=${KVM_SDEI_JOBS:-$(nproc)}
+
+KSRC=$CACHE/src/linux-source-6.12
+KBUILD=$CACHE/build
+OUT=$CACHE/out
+
+export PATH=/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH
+KMAKE=(make -C "$KSRC" O="$KBUILD" ARCH=arm64 LLVM=1 -j"$JOBS")
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Hash of files' contents (and names), for cache keys.
+content_hash() { (cd "$TOP" && sha256sum "$@" | sha256sum | cut -c1-16); }

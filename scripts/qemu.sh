@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Usage: qemu.sh PLAN MODE NAME
+#
+# Pack an initramfs with our /init, the module, the selftests and PLAN,
+# boot the cached kernel in QEMU (KVM runs inside the emulated EL2, in VHE
+# or nVHE MODE) and judge the run. The serial log is kept in
+# $OUT/NAME.log, and "passed failed skipped" in $OUT/NAME.result.
+source "$(dirname "$0")/lib.sh"
+
+plan=$1 mode=$2 name=$3
+timeout_s=${KVM_SDEI_QEMU_TIMEOUT:-1200}
+log_file=$OUT/$name.log
+result=$OUT/$name.result
+rm -f "$result"
+
+case $mode in
+vhe) mode_args= ;;
+nvhe) mode_args=kvm-arm.mode=nvhe ;;
+*) die "unknown KVM mode '$mode'" ;;
+esac
+
+# /init and the cpio tool are ours and the kernel's, built once.
+if [ ! -x "$OUT/init" ] || [ "$TOP/scripts/init.c" -nt "$OUT/init" ]; then
+	aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$OUT/init" "$TOP/scripts/init.c"
+fi
+if [ ! -x "$OUT/gen_init_cpio" ]; then
+	cc -O2 -o "$OUT/gen_init_cpio" "$KSRC/usr/gen_init_cpio.c"
+fi
+
+spec=$OUT/$name.cpio-spec
+{
+	echo "dir /dev 0755 0 0"
+	echo "nod /dev/console 0600 0 0 c 5 1"
+	echo "dir /proc 0755 0 0"
+	echo "dir /sys 0755 0 0"
+	echo "dir /tests 0755 0 0"
+	echo "file /init $OUT/init 0755 0 0"
+	echo "file /plan $plan 0644 0 0"
+	echo "file /kvm_sdei.ko $OUT/kvm_sdei.ko 0644 0 0"
+	for t in "$OUT"/tests/*; do
+		echo "file /tests/$(basename "$t") $t 0755 0 0"
+	done
+} >"$spec"
+"$OUT/gen_init_cpio" "$spec" >"$OUT/$name.cpio"
+
+log "qemu: booting ($mode, $name), serial log in $log_file"
+set +e
+timeout -k 10 "$timeout_s" qemu-system-aarch64 \
+	-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
+	-smp 2 -m 2G -display none -monitor none -serial stdio -no-reboot \
+	-kernel "$KBUILD/arch/arm64/boot/Image" -initrd "$OUT/$name.cpio" \
+	-append "console=ttyAMA0 panic=-1 panic_on_warn=1 oops=panic $mode_args" \
+	</dev/null | tee "$log_file"
+qemu_status=${PIPESTATUS[0]}
+set -e
+
+summary=$(grep -a -o 'KVM-SDEI-SUMMARY: passed=[0-9]* failed=[0-9]* skipped=[0-9]*' "$log_file" | tail -1)
+problems=()
+if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
+	problems+=("QEMU hung: no power-off within ${timeout_s}s")
+elif [ "$qemu_status" != 0 ]; then
+	problems+=("QEMU exited with status $qemu_status")
+fi
+grep -a -q 'Kernel panic' "$log_file" && problems+=("the kernel panicked")
+grep -a -E -q '(WARNING:|BUG:|Oops|possible circular locking|inconsistent lock state|possible recursive locking|UBSAN:|Unable to handle kernel)' "$log_file" &&
+	problems+=("the kernel log has a warning, bug or lockdep report")
+[ -n "$summary" ] || problems+=("/init printed no summary")
+if [ "$mode" = nvhe ]; then
+	grep -a -q 'nVHE mode initialized successfully' "$log_file" ||
+		problems+=("KVM did not come up in nVHE mode")
+else
+	grep -a -q -E '(^|[^n])VHE mode initialized successfully' "$log_file" ||
+		problems+=("KVM did not come up in VHE mode")
+fi
+
+read -r passed failed skipped < <(echo "${summary:-passed=0 failed=0 skipped=0}" |
+	sed -E 's/.*passed=([0-9]+) failed=([0-9]+) skipped=([0-9]+)/\1 \2 \3/')
+# A run that went wrong counts as one more failure, whatever it reported.
+((${#problems[@]})) && failed=$((failed + 1))
+echo "$passed $failed $skipped" >"$result"
+
+for p in "${problems[@]}"; do echo "FAIL ($name): $p" >&2; done
+echo "$name: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Cross-build the kernel's KVM selftest library and our selftests/ for
+# arm64, statically linked, using the selftest Makefile itself so that our
+# tests get exactly the flags and library the in-tree tests get.
+source "$(dirname "$0")/lib.sh"
+
+kvm=$KSRC/tools/testing/selftests/kvm
+build=$CACHE/selftests
+# The selftest Makefile builds sources relative to its own directory.
+ln -sfn "$TOP/selftests" "$kvm/kvm_sdei"
+
+tests=()
+for t in "$TOP"/selftests/*.c; do
+	tests+=("kvm_sdei/$(basename "$t" .c)")
+done
+
+log "selftests: building ${#tests[@]} programs"
+mkdir -p "$build"
+if ! make -C "$kvm" -s ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+	OUTPUT="$build" LDLIBS="-static -ldl" \
+	KHDR_INCLUDES="-isystem $KBUILD/usr/include" \
+	TEST_GEN_PROGS_aarch64="${tests[*]}" TEST_GEN_PROGS_EXTENDED_aarch64= \
+	-j"$JOBS" all >"$build/make.log" 2>&1; then
+	cat "$build/make.log" >&2
+	die "selftests: build failed"
+fi
+# Static glibc warns about dlopen() in libdl, which the tests never call.
+grep -v 'statically linked applications requires at runtime' "$build/make.log" >&2 || true
+for t in "${tests[@]}"; do
+	[ -x "$build/$t" ] || die "selftest $t did not build"
+done
+
+mkdir -p "$OUT/tests"
+for t in "${tests[@]}"; do cp "$build/$t" "$OUT/tests/"; done

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install what the harness needs: Debian packages, rust-src and bindgen.
+# Idempotent: does nothing when everything is already there.
+source "$(dirname "$0")/lib.sh"
+
+PACKAGES=(clang-19 lld-19 llvm-19 libclang-19-dev gcc-aarch64-linux-gnu
+	  libc6-dev-arm64-cross qemu-system-arm bc flex bison libelf-dev
+	  libssl-dev cpio kmod rsync xz-utils python3-ply linux-source-6.12)
+BINDGEN_VERSION=0.71.1
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+if ((${#missing[@]})); then
+	log "installing Debian packages: ${missing[*]}"
+	sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+	$sudo apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q \
+		--no-install-recommends "${missing[@]}"
+fi
+
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+	log "adding rust-src"
+	rustup component add rust-src
+fi
+
+if ! bindgen --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
+	log "installing bindgen-cli $BINDGEN_VERSION"
+	cargo install --locked "bindgen-cli@$BINDGEN_VERSION"
+fi
+
+version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+upstream=${version%%-*}
+if dpkg --compare-versions "$upstream" lt "$KERNEL_MIN_VERSION"; then
+	die "linux-source-6.12 $version is older than $KERNEL_MIN_VERSION, which rustc $(rustc --version | cut -d' ' -f2) needs"
+fi

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Run every test: the core's host tests, the static checks, and the KVM
+# selftests in QEMU with KVM in VHE and in nVHE mode. Ends with the line
+# "N passed, N failed, N skipped" over all of them.
+source "$(dirname "$0")/lib.sh"
+
+passed=0 failed=0 skipped=0
+failures=()
+mkdir -p "$OUT"
+
+pass() { passed=$((passed + 1)); echo "PASS: $1"; }
+fail() { failed=$((failed + 1)); failures+=("$1"); echo "FAIL: $1" >&2; }
+add_counts() { # passed failed skipped what
+	passed=$((passed + $1)) failed=$((failed + $2)) skipped=$((skipped + $3))
+	[ "$2" = 0 ] || failures+=("$4")
+}
+finish() {
+	echo
+	for f in "${failures[@]}"; do echo "failed: $f"; done
+	echo "$passed passed, $failed failed, $skipped skipped"
+	[ "$failed" = 0 ]
+	exit
+}
+
+"$TOP/scripts/setup.sh"
+
+log "host: the SDEI core (cargo)"
+export CARGO_TARGET_DIR=$CACHE/cargo-target
+cd "$TOP/rust"
+if cargo fmt --check; then pass "rustfmt"; else fail "rustfmt (run cargo fmt in rust/)"; fi
+if cargo clippy -q --all-targets -- -D warnings; then pass "clippy (host)"; else fail "clippy (host)"; fi
+cargo_log=$OUT/cargo-test.log
+set +e
+cargo test 2>&1 | tee "$cargo_log"
+cargo_status=${PIPESTATUS[0]}
+set -e
+read -r p f i < <(awk '/^test result:/ { p += $4; f += $6; i += $8 } END { print p+0, f+0, i+0 }' "$cargo_log")
+add_counts "$p" "$f" "$i" "cargo test"
+[ "$cargo_status" = 0 ] || [ "$f" != 0 ] || fail "cargo test exited with status $cargo_status"
+cd "$TOP"
+
+log "checks: checkpatch --strict on patches/"
+if [ -f "$KSRC/scripts/checkpatch.pl" ] &&
+   PATH=/usr/bin:$PATH "$KSRC/scripts/checkpatch.pl" --strict -q --no-tree \
+	--ignore FILE_PATH_CHANGES patches/*.patch; then
+	pass "checkpatch --strict"
+elif [ -f "$KSRC/scripts/checkpatch.pl" ]; then
+	fail "checkpatch --strict on patches/"
+fi
+
+if ! "$TOP/scripts/kernel.sh"; then
+	fail "kernel build (see the error above)"
+	finish
+fi
+[ -f "$KSRC/scripts/checkpatch.pl" ] || fail "checkpatch did not run: no kernel tree"
+
+if CLIPPY=1 "$TOP/scripts/module.sh" 2>&1 | tee "$OUT/module-build.log"; then
+	if grep -q -E '^(warning|error)' "$OUT/module-build.log"; then
+		fail "module build has rustc or clippy warnings"
+	else
+		pass "module build (rustc + clippy, no warnings)"
+	fi
+else
+	fail "module build"
+	finish
+fi
+if ! "$TOP/scripts/selftests.sh"; then
+	fail "selftests build"
+	finish
+fi
+
+# Every selftest must be in the plan, or it would silently never run.
+for t in "$TOP"/selftests/*.c; do
+	grep -q "/tests/$(basename "$t" .c)\b" "$TOP/selftests/plan" ||
+		fail "selftest $(basename "$t") is missing from selftests/plan"
+done
+
+for mode in vhe nvhe; do
+	"$TOP/scripts/qemu.sh" "$TOP/selftests/plan" "$mode" "selftests-$mode" || true
+	if [ -f "$OUT/selftests-$mode.result" ]; then
+		read -r p f s <"$OUT/selftests-$mode.result"
+		add_counts "$p" "$f" "$s" "selftests in QEMU, KVM $mode (log: $OUT/selftests-$mode.log)"
+	else
+		fail "selftests in QEMU, KVM $mode: no result"
+	fi
+done
+
+finish
