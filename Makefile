@@ -29,7 +29,7 @@ host-test:
 	cd rust && cargo test
 
 fmt:
-	cd rust && cargo fmt
+	cd rust && cargo fmt && rustfmt --edition 2021 kvm_sdei.rs
 
 clean-cache:
 	rm -rf $${KVM_SDEI_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/kvm-sdei}

@@ -3,14 +3,34 @@
 //! SDEI provider for KVM arm64 guests.
 //!
 //! This is the glue between KVM's SDEI hook (`include/kvm/arm_sdei.h`,
-//! added by `patches/`) and the [`sdei`] core: it registers the provider and
-//! moves registers between KVM and the core. All of the module's `unsafe`
-//! code is here; none of the protocol is.
+//! added by `patches/`) and the [`sdei`] core: it registers the provider,
+//! owns the per-vCPU state, and moves registers between KVM and the core.
+//! All of the module's `unsafe` code is here; none of the protocol is.
+//!
+//! Which context touches what:
+//! - a vCPU's [`VcpuState`] only from that vCPU's thread: its SDEI calls
+//!   and deliveries run in its run loop, its resets in its run loop or under
+//!   `vcpu->mutex`;
+//! - a vCPU's [`Signals`] from any thread: another vCPU's SDEI_EVENT_SIGNAL
+//!   and the host's injections only set a pending bit, then kick the vCPU.
 
-use core::{ffi::c_int, marker::PhantomData, ptr::NonNull};
-use kernel::{bindings, error::to_result, prelude::*};
+use core::{
+    cell::UnsafeCell,
+    ffi::{c_int, c_void},
+    marker::PhantomData,
+    ptr::NonNull,
+};
+use kernel::{bindings, error::to_result, prelude::*, types::ForeignOwnable};
 
 pub mod sdei;
+
+use sdei::{
+    call::{handle_call, Outcome},
+    event::Event,
+    signals::Signals,
+    vcpu::{Registers, Target, Vm},
+    vcpu_state::VcpuState,
+};
 
 module! {
     type: KvmSdei,
@@ -27,7 +47,10 @@ struct KvmSdei {
 impl kernel::Module for KvmSdei {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let provider = Provider::register(module)?;
-        pr_info!("SDEI provider registered\n");
+        pr_info!(
+            "SDEI 1.1 provider registered, {} bytes per vCPU\n",
+            sdei::PER_VCPU_BYTES
+        );
         Ok(Self {
             _provider: provider,
         })
@@ -44,12 +67,23 @@ struct Provider {
     ops: KBox<bindings::kvm_sdei_ops>,
 }
 
+// SAFETY: `ops` is never written after registration; its only pointer is
+// the module's own `THIS_MODULE`, valid from any thread.
+unsafe impl Send for Provider {}
+// SAFETY: as for `Send`; `&Provider` gives no access to `ops` at all.
+unsafe impl Sync for Provider {}
+
 impl Provider {
     fn register(module: &'static ThisModule) -> Result<Self> {
         let ops = KBox::new(
             bindings::kvm_sdei_ops {
                 owner: module.as_ptr(),
+                vcpu_create: Some(vcpu_create),
+                vcpu_destroy: Some(vcpu_destroy),
+                vcpu_reset: Some(vcpu_reset),
                 call: Some(call),
+                deliver: Some(deliver),
+                inject: Some(inject),
             },
             GFP_KERNEL,
         )?;
@@ -64,40 +98,84 @@ impl Provider {
 impl Drop for Provider {
     fn drop(&mut self) {
         // SAFETY: `self.ops` is registered (type invariant). Every VM that
-        // may call it holds a reference on this module, so none is left
-        // by the time the module's exit drops us.
+        // may use it holds a reference on this module, so none is left by
+        // the time the module's exit drops us.
         unsafe { bindings::kvm_sdei_unregister_provider(&*self.ops) };
     }
 }
 
-/// A vCPU whose SDEI call is being handled on its own thread.
-///
-/// # Invariants
-///
-/// `ptr` points to a `struct kvm_vcpu` that is alive for `'a`, and the
-/// current thread is that vCPU's thread (its run loop) for `'a`, which is
-/// what KVM's register accessors require.
-struct Vcpu<'a> {
-    ptr: NonNull<bindings::kvm_vcpu>,
-    _vcpu: PhantomData<&'a mut bindings::kvm_vcpu>,
+/// The provider's state for one vCPU, allocated with the vCPU.
+struct PerVcpu {
+    /// What other threads may touch.
+    signals: Signals,
+    /// What only the vCPU's own thread touches, through a [`Hook`].
+    state: UnsafeCell<VcpuState>,
 }
 
-impl Vcpu<'_> {
-    /// Wraps the vCPU KVM passed to a hook.
+// SAFETY: other threads only reach `signals`, which is atomic; `state` is
+// only reached through a `Hook`, which is only made on the owning vCPU's
+// thread.
+unsafe impl Sync for PerVcpu {}
+
+/// What one of our hooks works on: the vCPU, and its state split into the
+/// part only its thread touches and the part any thread may.
+struct Hook<'a> {
+    vcpu: Vcpu<'a>,
+    state: &'a mut VcpuState,
+    signals: &'a Signals,
+}
+
+impl<'a> Hook<'a> {
+    /// Takes the vCPU and state KVM passed to a hook.
     ///
     /// # Safety
     ///
-    /// `ptr` must be null, or point to a vCPU that is alive, and whose
-    /// thread is the current thread, for as long as the result is used.
-    unsafe fn from_raw(ptr: *mut bindings::kvm_vcpu) -> Option<Self> {
+    /// `ptr` must point to a vCPU that is alive, and whose thread is the
+    /// current thread (or which cannot run, `vcpu->mutex` being held), for
+    /// `'a`; `state` must be what [`vcpu_create`] returned for that vCPU;
+    /// and no other `Hook` for it may exist in `'a`.
+    unsafe fn new(ptr: *mut bindings::kvm_vcpu, state: *mut c_void) -> Option<Self> {
+        let ptr = NonNull::new(ptr)?;
+        if state.is_null() {
+            return None;
+        }
+        // SAFETY: `state` came from `KBox::into_foreign()` in `vcpu_create()`
+        // and is only freed by `vcpu_destroy()`, after the vCPU's last hook.
+        let per_vcpu = unsafe { KBox::<PerVcpu>::borrow(state) };
+        // SAFETY: we are the only `Hook` for this vCPU, on its thread (see
+        // above), so nothing else references its `state` in `'a`.
+        let state = unsafe { &mut *per_vcpu.state.get() };
         Some(Self {
-            ptr: NonNull::new(ptr)?,
-            _vcpu: PhantomData,
+            vcpu: Vcpu {
+                ptr,
+                _thread: PhantomData,
+            },
+            state,
+            signals: &per_vcpu.signals,
         })
     }
 }
 
-impl sdei::vcpu::Registers for Vcpu<'_> {
+/// A vCPU on its own thread, while KVM runs one of our hooks for it.
+///
+/// # Invariants
+///
+/// `ptr` points to a live vCPU of a VM that holds this provider, and the
+/// current thread is that vCPU's thread (or the vCPU cannot run) for `'a`.
+struct Vcpu<'a> {
+    ptr: NonNull<bindings::kvm_vcpu>,
+    _thread: PhantomData<&'a mut bindings::kvm_vcpu>,
+}
+
+impl Vcpu<'_> {
+    fn kick(&self) {
+        // SAFETY: `ptr` is a live vCPU (type invariant); kicking is allowed
+        // from any context.
+        unsafe { bindings::kvm_sdei_vcpu_kick(self.ptr.as_ptr()) };
+    }
+}
+
+impl Registers for Vcpu<'_> {
     fn gpr(&self, n: u8) -> u64 {
         // SAFETY: `ptr` is alive and this is its thread (type invariant);
         // KVM checks `n`.
@@ -108,19 +186,188 @@ impl sdei::vcpu::Registers for Vcpu<'_> {
         // SAFETY: as in `gpr()`.
         unsafe { bindings::kvm_sdei_vcpu_set_gpr(self.ptr.as_ptr(), n.into(), value) }
     }
+
+    fn pc(&self) -> u64 {
+        // SAFETY: `ptr` is alive and this is its thread (type invariant).
+        unsafe { bindings::kvm_sdei_vcpu_get_pc(self.ptr.as_ptr()) }
+    }
+
+    fn set_pc(&mut self, value: u64) {
+        // SAFETY: as in `pc()`.
+        unsafe { bindings::kvm_sdei_vcpu_set_pc(self.ptr.as_ptr(), value) }
+    }
+
+    fn pstate(&self) -> u64 {
+        // SAFETY: as in `pc()`.
+        unsafe { bindings::kvm_sdei_vcpu_get_pstate(self.ptr.as_ptr()) }
+    }
+
+    fn set_pstate(&mut self, value: u64) {
+        // SAFETY: as in `pc()`.
+        unsafe { bindings::kvm_sdei_vcpu_set_pstate(self.ptr.as_ptr(), value) }
+    }
+
+    fn set_elr_el1(&mut self, value: u64) {
+        // SAFETY: as in `pc()`.
+        unsafe { bindings::kvm_sdei_vcpu_set_elr_el1(self.ptr.as_ptr(), value) }
+    }
+
+    fn set_spsr_el1(&mut self, value: u64) {
+        // SAFETY: as in `pc()`.
+        unsafe { bindings::kvm_sdei_vcpu_set_spsr_el1(self.ptr.as_ptr(), value) }
+    }
+
+    fn sctlr_el1(&self) -> u64 {
+        // SAFETY: as in `pc()`.
+        unsafe { bindings::kvm_sdei_vcpu_get_sctlr_el1(self.ptr.as_ptr()) }
+    }
+}
+
+impl<'a> Vm for Vcpu<'a> {
+    type Target = Peer<'a>;
+
+    fn vcpu_by_mpidr(&self, mpidr: u64) -> Option<Peer<'a>> {
+        // SAFETY: `ptr` is a live vCPU (type invariant).
+        let ptr =
+            NonNull::new(unsafe { bindings::kvm_sdei_vcpu_by_mpidr(self.ptr.as_ptr(), mpidr) })?;
+        // SAFETY: `ptr` is a live vCPU of the same VM.
+        let state = unsafe { bindings::kvm_sdei_vcpu_state(ptr.as_ptr()) };
+        if state.is_null() {
+            return None;
+        }
+        // SAFETY: `state` came from `vcpu_create()`, and vCPUs are only
+        // destroyed with their VM, which outlives our caller's hook.
+        let per_vcpu = unsafe { KBox::<PerVcpu>::borrow(state) };
+        Some(Peer { ptr, per_vcpu })
+    }
+}
+
+/// A vCPU of the caller's VM (maybe the caller), seen from another thread.
+///
+/// # Invariants
+///
+/// `ptr` points to a live vCPU of a VM that holds this provider, for `'a`,
+/// and `per_vcpu` is its state. Only its [`Signals`] are used.
+struct Peer<'a> {
+    ptr: NonNull<bindings::kvm_vcpu>,
+    per_vcpu: &'a PerVcpu,
+}
+
+impl Peer<'_> {
+    fn kick(&self) {
+        // SAFETY: `ptr` is a live vCPU (type invariant); kicking is allowed
+        // from any thread.
+        unsafe { bindings::kvm_sdei_vcpu_kick(self.ptr.as_ptr()) };
+    }
+}
+
+impl Target for Peer<'_> {
+    fn signals(&self) -> &Signals {
+        &self.per_vcpu.signals
+    }
+}
+
+/// `kvm_sdei_ops::vcpu_create`: allocates a vCPU's state, never on the call
+/// or delivery path.
+///
+/// # Safety
+///
+/// KVM calls it while creating the vCPU, which it does not otherwise use.
+unsafe extern "C" fn vcpu_create(_vcpu: *mut bindings::kvm_vcpu) -> *mut c_void {
+    let per_vcpu = PerVcpu {
+        signals: Signals::new(),
+        state: UnsafeCell::new(VcpuState::new()),
+    };
+    match KBox::new(per_vcpu, GFP_KERNEL_ACCOUNT) {
+        Ok(per_vcpu) => per_vcpu.into_foreign().cast_mut(),
+        Err(_) => core::ptr::null_mut(),
+    }
+}
+
+/// `kvm_sdei_ops::vcpu_destroy`.
+///
+/// # Safety
+///
+/// KVM passes what `vcpu_create()` returned, once the vCPU cannot run.
+unsafe extern "C" fn vcpu_destroy(_vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) {
+    // SAFETY: `state` came from `into_foreign()` in `vcpu_create()`, and no
+    // hook uses it any more.
+    drop(unsafe { KBox::<PerVcpu>::from_foreign(state) });
+}
+
+/// `kvm_sdei_ops::vcpu_reset`.
+///
+/// # Safety
+///
+/// KVM calls it on the vCPU's thread, or under `vcpu->mutex`.
+unsafe extern "C" fn vcpu_reset(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) {
+    // SAFETY: see above; hooks do not nest.
+    if let Some(hook) = unsafe { Hook::new(vcpu, state) } {
+        hook.state.reset(hook.signals);
+    }
 }
 
 /// `kvm_sdei_ops::call`: handles the SDEI call in the vCPU's registers.
 ///
 /// # Safety
 ///
-/// KVM calls it from the run loop of `vcpu`, on that vCPU's thread.
-unsafe extern "C" fn call(vcpu: *mut bindings::kvm_vcpu) -> c_int {
-    // SAFETY: KVM passes the vCPU whose thread runs this hook (see above).
-    let Some(mut vcpu) = (unsafe { Vcpu::from_raw(vcpu) }) else {
+/// KVM calls it from the vCPU's run loop, on its thread.
+unsafe extern "C" fn call(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) -> c_int {
+    // SAFETY: see above; hooks do not nest.
+    let Some(mut hook) = (unsafe { Hook::new(vcpu, state) }) else {
         return EINVAL.to_errno();
     };
-    sdei::call::handle_call(&mut vcpu);
-    // Resume the guest.
+    if let Outcome::Kick(target) = handle_call(hook.state, hook.signals, &mut hook.vcpu) {
+        target.kick();
+    }
+    // PE_UNMASK, COMPLETE, SIGNAL to itself... may have made an event
+    // deliverable here: take it before the guest runs again.
+    if hook.state.deliverable(hook.signals).is_some() {
+        hook.vcpu.kick();
+    }
     1
+}
+
+/// `kvm_sdei_ops::deliver`: enters the handler of a deliverable event.
+///
+/// # Safety
+///
+/// KVM calls it from the vCPU's run loop, on its thread.
+unsafe extern "C" fn deliver(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) {
+    // SAFETY: see above; hooks do not nest.
+    if let Some(mut hook) = unsafe { Hook::new(vcpu, state) } {
+        hook.state.deliver(hook.signals, &mut hook.vcpu);
+    }
+}
+
+/// `kvm_sdei_ops::inject`: raises `event` on the vCPU, from any context.
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU and `state` what `vcpu_create()` returned for it.
+unsafe extern "C" fn inject(
+    vcpu: *mut bindings::kvm_vcpu,
+    state: *mut c_void,
+    event: u32,
+) -> c_int {
+    let Some(event) = Event::from_number(event.into()) else {
+        return ENOENT.to_errno();
+    };
+    let Some(ptr) = NonNull::new(vcpu) else {
+        return EINVAL.to_errno();
+    };
+    if state.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: `state` came from `vcpu_create()` and lives as long as the
+    // vCPU; only its atomic `signals` are used from here.
+    let per_vcpu = unsafe { KBox::<PerVcpu>::borrow(state) };
+    let peer = Peer { ptr, per_vcpu };
+    match peer.signals().raise(event) {
+        Ok(()) => {
+            peer.kick();
+            0
+        }
+        Err(_) => EAGAIN.to_errno(),
+    }
 }

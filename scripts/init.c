@@ -27,6 +27,9 @@
 #define KSFT_SKIP	4
 #define STEP_TIMEOUT_S	600
 #define MAX_ARGS	32
+#define LINE_LEN	1024
+/* Room for a plan line and the step's verb. */
+#define WHAT_LEN	(LINE_LEN + 16)
 
 static int passed, failed, skipped, step;
 
@@ -49,7 +52,7 @@ static void report(int status, const char *what, const char *why)
 static void do_insmod(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char what[256];
+	char what[WHAT_LEN];
 
 	snprintf(what, sizeof(what), "insmod %s", path);
 	if (fd < 0 || syscall(SYS_finit_module, fd, "", 0)) {
@@ -63,7 +66,7 @@ static void do_insmod(const char *path)
 
 static void do_rmmod(const char *name)
 {
-	char what[256];
+	char what[WHAT_LEN];
 
 	snprintf(what, sizeof(what), "rmmod %s", name);
 	if (syscall(SYS_delete_module, name, O_NONBLOCK))
@@ -75,7 +78,7 @@ static void do_rmmod(const char *name)
 static void do_run(char *cmd)
 {
 	char *argv[MAX_ARGS + 1];
-	char what[512], why[64];
+	char what[WHAT_LEN], why[64];
 	int argc = 0, status;
 	struct timespec start, end;
 	pid_t pid;
@@ -118,7 +121,7 @@ static void do_run(char *cmd)
 
 int main(void)
 {
-	char line[1024];
+	char line[LINE_LEN];
 	FILE *plan;
 
 	mount("proc", "/proc", "proc", 0, NULL);

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 
 version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-key="$version $(content_hash patches/*.patch scripts/kernel.config)"
+key="$version $(content_hash patches/*.patch scripts/kernel.config scripts/kernel.sh)"
 stamp=$KBUILD/.kvm-sdei-key
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] &&
@@ -54,7 +54,9 @@ done <"$TOP/scripts/kernel.config"
 
 log "kernel: building (a cold build takes about 10 minutes on 2 cores)"
 rm -f "$stamp"
-"${KMAKE[@]}" Image modules_prepare
+# "modules" runs modpost on vmlinux, which writes the Module.symvers
+# out-of-tree modules link against.
+"${KMAKE[@]}" Image modules modules_prepare
 "${KMAKE[@]}" -s headers_install INSTALL_HDR_PATH="$KBUILD/usr"
 echo "$key" >"$stamp"
 log "kernel: built $KBUILD/arch/arm64/boot/Image"

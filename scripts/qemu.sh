@@ -47,7 +47,7 @@ log "qemu: booting ($mode, $name), serial log in $log_file"
 set +e
 timeout -k 10 "$timeout_s" qemu-system-aarch64 \
 	-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
-	-smp 2 -m 2G -display none -monitor none -serial stdio -no-reboot \
+	-smp 2 -m 2G -nic none -display none -monitor none -serial stdio -no-reboot \
 	-kernel "$KBUILD/arch/arm64/boot/Image" -initrd "$OUT/$name.cpio" \
 	-append "console=ttyAMA0 panic=-1 panic_on_warn=1 oops=panic $mode_args" \
 	</dev/null | tee "$log_file"

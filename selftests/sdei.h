@@ -1,35 +1,68 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the kvm-sdei selftests: SDEI calls from the guest and
- * the few facts about the provider the tests check against.
+ * Helpers shared by the kvm-sdei selftests: SDEI calls and an SDEI event
+ * handler for the guest, and the few facts about the provider the tests
+ * check against.
  */
 #ifndef SELFTEST_KVM_SDEI_H
 #define SELFTEST_KVM_SDEI_H
 
 #include <linux/arm_sdei.h>
+#include <asm/cputype.h>
 
 #include "kvm_util.h"
 #include "processor.h"
 
-/* SDEI 1.1 IDs missing from 6.12's UAPI header. */
-#ifndef SDEI_1_0_FN_SDEI_EVENT_SIGNAL
-#define SDEI_1_0_FN_SDEI_EVENT_SIGNAL		SDEI_1_0_FN(0x0F)
-#endif
-#ifndef SDEI_1_0_FN_SDEI_FEATURES
-#define SDEI_1_0_FN_SDEI_FEATURES		SDEI_1_0_FN(0x10)
-#endif
+#define SDEI_FN(n)		SDEI_1_0_FN(n)
+#define SDEI_FN_VERSION		SDEI_1_0_FN_SDEI_VERSION
+#define SDEI_FN_REGISTER	SDEI_1_0_FN_SDEI_EVENT_REGISTER
+#define SDEI_FN_ENABLE		SDEI_1_0_FN_SDEI_EVENT_ENABLE
+#define SDEI_FN_DISABLE		SDEI_1_0_FN_SDEI_EVENT_DISABLE
+#define SDEI_FN_CONTEXT		SDEI_1_0_FN_SDEI_EVENT_CONTEXT
+#define SDEI_FN_COMPLETE	SDEI_1_0_FN_SDEI_EVENT_COMPLETE
+#define SDEI_FN_COMPLETE_AND_RESUME SDEI_1_0_FN_SDEI_EVENT_COMPLETE_AND_RESUME
+#define SDEI_FN_UNREGISTER	SDEI_1_0_FN_SDEI_EVENT_UNREGISTER
+#define SDEI_FN_STATUS		SDEI_1_0_FN_SDEI_EVENT_STATUS
+#define SDEI_FN_GET_INFO	SDEI_1_0_FN_SDEI_EVENT_GET_INFO
+#define SDEI_FN_ROUTING_SET	SDEI_1_0_FN_SDEI_EVENT_ROUTING_SET
+#define SDEI_FN_PE_MASK		SDEI_1_0_FN_SDEI_PE_MASK
+#define SDEI_FN_PE_UNMASK	SDEI_1_0_FN_SDEI_PE_UNMASK
+#define SDEI_FN_INTERRUPT_BIND	SDEI_1_0_FN_SDEI_INTERRUPT_BIND
+#define SDEI_FN_INTERRUPT_RELEASE SDEI_1_0_FN_SDEI_INTERRUPT_RELEASE
+#define SDEI_FN_SIGNAL		SDEI_1_0_FN_SDEI_EVENT_SIGNAL
+#define SDEI_FN_FEATURES	SDEI_1_1_FN_SDEI_FEATURES
+#define SDEI_FN_PRIVATE_RESET	SDEI_1_0_FN_SDEI_PRIVATE_RESET
+#define SDEI_FN_SHARED_RESET	SDEI_1_0_FN_SDEI_SHARED_RESET
 
 #define SDEI_EXPECTED_VERSION	((1ULL << 48) | (1ULL << 32))
+#define SDEI_EV_SW		0ULL
+#define SDEI_EV_ASYNC_PF	((uint64_t)KVM_ARM_SDEI_ASYNC_PF_EVENT)
+
+/* EVENT_STATUS results. */
+#define SDEI_ST_REGISTERED	BIT(SDEI_EVENT_STATUS_REGISTERED)
+#define SDEI_ST_ENABLED		BIT(SDEI_EVENT_STATUS_ENABLED)
+#define SDEI_ST_RUNNING		BIT(SDEI_EVENT_STATUS_RUNNING)
+
+#define NOT_SUPPORTED		((uint64_t)SDEI_NOT_SUPPORTED)
+#define INVALID_PARAMETERS	((uint64_t)SDEI_INVALID_PARAMETERS)
+#define DENIED			((uint64_t)SDEI_DENIED)
+#define PENDING			((uint64_t)SDEI_PENDING)
+
+/* PSTATE and SCTLR_EL1 bits the delivery tests look at. */
+#define PSR_MODE_MASK_BITS	0x1fULL
+#define PSR_EL1H		0x5ULL
+#define PSR_DAIF		(0xfULL << 6)
+#define PSR_SSBS		BIT(12)
+#define PSR_PAN			BIT(22)
+#define PSR_DIT			BIT(24)
+#define PSR_NZCV		(0xfULL << 28)
+#define SCTLR_SPAN		BIT(23)
+#define SCTLR_DSSBS		BIT(44)
 
 enum sdei_conduit {
 	SDEI_HVC,
 	SDEI_SMC,
 };
-
-static inline const char *sdei_conduit_name(enum sdei_conduit conduit)
-{
-	return conduit == SDEI_HVC ? "HVC" : "SMC";
-}
 
 /* Calls SDEI function @fn from the guest; returns x0. */
 static inline uint64_t sdei_call(enum sdei_conduit conduit, uint32_t fn,
@@ -46,11 +79,122 @@ static inline uint64_t sdei_call(enum sdei_conduit conduit, uint32_t fn,
 	return res.a0;
 }
 
+#define sdei(fn, ...)	sdei_hvc_n(fn, ##__VA_ARGS__, 0, 0, 0, 0, 0)
+#define sdei_hvc_n(fn, a1, a2, a3, a4, a5, ...) \
+	sdei_call(SDEI_HVC, fn, a1, a2, a3, a4, a5)
+
+/* The guest's own MPIDR, as SIGNAL and REGISTER take it. */
+static inline uint64_t guest_mpidr(void)
+{
+	return read_sysreg(mpidr_el1) & MPIDR_HWID_BITMASK;
+}
+
 /* Is SDEI offered to this VM, as KVM_REG_ARM_STD_BMAP tells the VMM? */
 static inline bool sdei_bmap_bit(struct kvm_vcpu *vcpu)
 {
-	return vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP) &
-	       BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1);
+	uint64_t bmap;
+
+	vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP, &bmap);
+	return bmap & BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1);
+}
+
+/*
+ * The guest's SDEI event handler. sdei_entry is what the guest registers:
+ * it saves x0-x30 and NZCV as the provider entered it, calls
+ * sdei_handler(), restores the callee-saved registers, and finishes with
+ * sdei_finish_fn(sdei_finish_arg): COMPLETE unless a test says otherwise.
+ */
+struct sdei_entry_regs {
+	uint64_t x[31];
+	uint64_t nzcv;
+};
+
+void sdei_entry(void);
+void sdei_entry_c(struct sdei_entry_regs *regs);
+
+/* Set by each test; runs in the guest. */
+extern void (*sdei_handler)(struct sdei_entry_regs *regs);
+extern uint64_t sdei_finish_fn;
+extern uint64_t sdei_finish_arg;
+
+#define SDEI_DEFINE_HANDLER_ENTRY()					\
+void (*sdei_handler)(struct sdei_entry_regs *regs);			\
+uint64_t sdei_finish_fn = SDEI_FN_COMPLETE;				\
+uint64_t sdei_finish_arg;						\
+void sdei_entry_c(struct sdei_entry_regs *regs)				\
+{									\
+	sdei_handler(regs);						\
+}									\
+asm(".text\n"								\
+    ".globl sdei_entry\n"						\
+    ".balign 4\n"							\
+    "sdei_entry:\n"							\
+    "	sub	sp, sp, #256\n"						\
+    "	stp	x0, x1, [sp, #0]\n"					\
+    "	stp	x2, x3, [sp, #16]\n"					\
+    "	stp	x4, x5, [sp, #32]\n"					\
+    "	stp	x6, x7, [sp, #48]\n"					\
+    "	stp	x8, x9, [sp, #64]\n"					\
+    "	stp	x10, x11, [sp, #80]\n"					\
+    "	stp	x12, x13, [sp, #96]\n"					\
+    "	stp	x14, x15, [sp, #112]\n"					\
+    "	stp	x16, x17, [sp, #128]\n"					\
+    "	stp	x18, x19, [sp, #144]\n"					\
+    "	stp	x20, x21, [sp, #160]\n"					\
+    "	stp	x22, x23, [sp, #176]\n"					\
+    "	stp	x24, x25, [sp, #192]\n"					\
+    "	stp	x26, x27, [sp, #208]\n"					\
+    "	stp	x28, x29, [sp, #224]\n"					\
+    "	mrs	x9, nzcv\n"						\
+    "	stp	x30, x9, [sp, #240]\n"					\
+    "	mov	x0, sp\n"						\
+    "	bl	sdei_entry_c\n"						\
+    "	ldp	x18, x19, [sp, #144]\n"					\
+    "	ldp	x20, x21, [sp, #160]\n"					\
+    "	ldp	x22, x23, [sp, #176]\n"					\
+    "	ldp	x24, x25, [sp, #192]\n"					\
+    "	ldp	x26, x27, [sp, #208]\n"					\
+    "	ldp	x28, x29, [sp, #224]\n"					\
+    "	ldr	x30, [sp, #240]\n"					\
+    "	add	sp, sp, #256\n"						\
+    "	adrp	x9, sdei_finish_fn\n"					\
+    "	ldr	x0, [x9, :lo12:sdei_finish_fn]\n"			\
+    "	adrp	x9, sdei_finish_arg\n"					\
+    "	ldr	x1, [x9, :lo12:sdei_finish_arg]\n"			\
+    "	hvc	#0\n"							\
+    /* Only a refused COMPLETE returns here. */			\
+    "	brk	#0x5de1\n")
+
+/* Registers event @ev with sdei_entry, enables it and unmasks the vCPU. */
+static inline void sdei_ready(uint64_t ev, uint64_t arg)
+{
+	GUEST_ASSERT_EQ(sdei(SDEI_FN_REGISTER, ev, (uint64_t)sdei_entry, arg, 0, 0), 0);
+	GUEST_ASSERT_EQ(sdei(SDEI_FN_ENABLE, ev), 0);
+	sdei(SDEI_FN_PE_UNMASK);
+}
+
+/* Runs @vcpu until it is done, printing its GUEST_PRINTFs. */
+static inline void sdei_run_to_done(struct kvm_vcpu *vcpu)
+{
+	struct ucall uc;
+
+	for (;;) {
+		vcpu_run(vcpu);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_PRINTF:
+			printf("%s", uc.buffer);
+			break;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			return;
+		case UCALL_DONE:
+			return;
+		default:
+			TEST_FAIL("vCPU %u: unexpected exit %s, ucall %lu",
+				  vcpu->id, exit_reason_str(vcpu->run->exit_reason),
+				  uc.cmd);
+		}
+	}
 }
 
 #endif /* SELFTEST_KVM_SDEI_H */

@@ -139,3 +139,29 @@ pub const fn to_x0(result: Result) -> u64 {
         Err(error) => error.to_x0(),
     }
 }
+
+/// `SDEI_EVENT_REGISTER` flags: route to any PE.
+pub const REGISTER_RM_ANY: u64 = 0;
+/// `SDEI_EVENT_REGISTER` flags: route to the PE in the affinity argument.
+pub const REGISTER_RM_PE: u64 = 1;
+
+/// `SDEI_EVENT_STATUS` bit: a handler is registered.
+pub const STATUS_REGISTERED: u32 = 0;
+/// `SDEI_EVENT_STATUS` bit: the event is enabled.
+pub const STATUS_ENABLED: u32 = 1;
+/// `SDEI_EVENT_STATUS` bit: the handler is running on this vCPU.
+pub const STATUS_RUNNING: u32 = 2;
+
+/// `SDEI_EVENT_GET_INFO` query: event type (0 private, 1 shared).
+pub const INFO_EV_TYPE: u64 = 0;
+/// `SDEI_EVENT_GET_INFO` query: whether the event can be signalled.
+pub const INFO_EV_SIGNALED: u64 = 1;
+/// `SDEI_EVENT_GET_INFO` query: priority (0 normal, 1 critical).
+pub const INFO_EV_PRIORITY: u64 = 2;
+/// `SDEI_EVENT_GET_INFO` query: routing mode (shared events only).
+pub const INFO_EV_ROUTING_MODE: u64 = 3;
+/// `SDEI_EVENT_GET_INFO` query: routing affinity (shared events only).
+pub const INFO_EV_ROUTING_AFF: u64 = 4;
+
+/// `SDEI_FEATURES` query: number of interrupt binding slots.
+pub const FEATURE_BIND_SLOTS: u64 = 0;

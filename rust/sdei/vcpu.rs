@@ -1,14 +1,49 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What the core needs to see of a vCPU.
+//! What the core needs to see of a vCPU and of its VM.
+
+use super::signals::Signals;
 
 /// The registers of the vCPU whose call or event is being handled.
 ///
-/// The KVM glue implements it over a real vCPU, the host tests over a plain
-/// array, so the whole protocol can be tested without a kernel.
+/// The KVM glue implements it over a real vCPU, the host tests over plain
+/// fields, so the whole protocol can be tested without a kernel.
 pub trait Registers {
     /// Reads general-purpose register `x<n>`, `n` in 0..=30.
     fn gpr(&self, n: u8) -> u64;
     /// Writes general-purpose register `x<n>`, `n` in 0..=30.
     fn set_gpr(&mut self, n: u8, value: u64);
+    /// Reads the PC the guest resumes at.
+    fn pc(&self) -> u64;
+    /// Sets the PC the guest resumes at.
+    fn set_pc(&mut self, value: u64);
+    /// Reads PSTATE (as SPSR_EL2 holds it).
+    fn pstate(&self) -> u64;
+    /// Sets PSTATE.
+    fn set_pstate(&mut self, value: u64);
+    /// Sets ELR_EL1.
+    fn set_elr_el1(&mut self, value: u64);
+    /// Sets SPSR_EL1.
+    fn set_spsr_el1(&mut self, value: u64);
+    /// Reads SCTLR_EL1.
+    fn sctlr_el1(&self) -> u64;
+}
+
+/// The vCPUs of the calling vCPU's VM, as `SDEI_EVENT_SIGNAL` finds them.
+///
+/// The glue implements it on the same type as [`Registers`]: the caller
+/// finds its peers.
+pub trait Vm {
+    /// A vCPU found by MPIDR: its [`Signals`], and what the glue needs to
+    /// wake it up.
+    type Target: Target;
+
+    /// The vCPU whose MPIDR_EL1 affinity fields are `mpidr`, if any.
+    fn vcpu_by_mpidr(&self, mpidr: u64) -> Option<Self::Target>;
+}
+
+/// Another vCPU (or the caller itself), seen from the caller's thread.
+pub trait Target {
+    /// The part of the target's state other threads may touch.
+    fn signals(&self) -> &Signals;
 }

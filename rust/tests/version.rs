@@ -1,48 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! SDEI_VERSION and the handling of function IDs with no SDEI function.
+//! SDEI_VERSION and function IDs with no SDEI function.
 
+mod common;
+
+use common::{err, Machine};
 use sdei::abi::{Error, Function, VERSION};
-use sdei::call::handle_call;
-use sdei::vcpu::Registers;
-
-struct Regs([u64; 31]);
-
-impl Registers for Regs {
-    fn gpr(&self, n: u8) -> u64 {
-        self.0[usize::from(n)]
-    }
-    fn set_gpr(&mut self, n: u8, value: u64) {
-        self.0[usize::from(n)] = value;
-    }
-}
-
-fn call(x0: u64) -> u64 {
-    let mut regs = Regs([0x5a5a; 31]);
-    regs.0[0] = x0;
-    handle_call(&mut regs);
-    regs.0[0]
-}
 
 #[test]
 fn version_is_1_1_with_bit_63_clear() {
-    let x0 = call(u64::from(Function::Version.id()));
+    let x0 = Machine::new(1).call(0, Function::Version, &[]);
     assert_eq!(x0, VERSION);
     assert_eq!(x0 >> 48, 1, "major");
     assert_eq!((x0 >> 32) & 0xffff, 1, "minor");
+    assert_eq!(x0 & 0xffff_ffff, 0, "vendor");
     assert_eq!(x0 >> 63, 0);
 }
 
 #[test]
-fn version_ignores_upper_half_of_x0() {
-    assert_eq!(call(0xdead_beef_0000_0000 | 0xc400_0020), VERSION);
+fn function_id_is_the_low_32_bits_of_x0() {
+    let mut vm = Machine::new(1);
+    assert_eq!(vm.call_id(0, 0xdead_beef_c400_0020, &[]), VERSION);
 }
 
 #[test]
-fn unknown_ids_are_not_supported() {
-    for id in [0xc400_0013u64, 0xc400_003f, 0x8400_0020, 0x8400_0030] {
-        assert_eq!(call(id), Error::NotSupported.to_x0(), "id {id:#x}");
+fn ids_without_a_function_and_smc32_forms_are_not_supported() {
+    let mut vm = Machine::new(1);
+    for id in [
+        0xc400_0013u64,
+        0xc400_001f,
+        0xc400_003f,
+        0x8400_0020,
+        0x8400_0030,
+    ] {
+        assert_eq!(
+            vm.call_id(0, id, &[]),
+            err(Error::NotSupported),
+            "id {id:#x}"
+        );
     }
+    assert_eq!(vm.states[0], sdei::vcpu_state::VcpuState::new());
 }
 
 #[test]

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Entering a handler and completing it: registers, PSTATE, ordering.
+
+mod common;
+
+use common::{err, Machine, Regs, ARG, ENTRY, GUEST_PSTATE, GUEST_SCTLR};
+use sdei::abi::{Error, Function::*};
+use sdei::event::{Event, ASYNC_PF_NUMBER};
+use sdei::pstate::*;
+
+/// vCPU 0 with event 0 ready and signalled, not yet entered.
+fn signalled() -> Machine {
+    let mut vm = Machine::new(2);
+    vm.ready(0, Event::SOFTWARE_SIGNALLED);
+    assert_eq!(vm.signal(1, 0), 0);
+    vm
+}
+
+#[test]
+fn delivery_sets_x0_to_x3_pc_and_pstate_only() {
+    let mut vm = signalled();
+    let before = vm.regs[0].clone();
+    assert_eq!(vm.enter(0), Some(Event::SOFTWARE_SIGNALLED));
+    let after = &vm.regs[0];
+    assert_eq!(after.x[0], 0, "event number");
+    assert_eq!(after.x[1], ARG);
+    assert_eq!(after.x[2], before.pc, "interrupted PC");
+    assert_eq!(after.x[3], before.pstate, "interrupted PSTATE");
+    assert_eq!(after.x[4..], before.x[4..], "x4-x30 untouched");
+    assert_eq!(after.pc, ENTRY);
+    assert_eq!(after.pstate, exception_entry(GUEST_PSTATE, GUEST_SCTLR));
+    assert_eq!(
+        (after.elr_el1, after.spsr_el1),
+        (before.elr_el1, before.spsr_el1)
+    );
+}
+
+#[test]
+fn delivery_pstate_is_el1h_with_daif_masked() {
+    let mut vm = signalled();
+    vm.regs[0].pstate = MODE_EL1H | BTYPE | IL | SS | UAO | SSBS;
+    vm.enter(0);
+    let pstate = vm.regs[0].pstate;
+    assert_eq!(pstate & 0x1f, MODE_EL1H);
+    assert_eq!(pstate & (D | A | I | F), D | A | I | F);
+    assert_eq!(
+        pstate & (BTYPE | IL | SS | UAO),
+        0,
+        "cleared on exception entry"
+    );
+    assert_eq!(
+        pstate & SSBS,
+        0,
+        "SSBS comes from SCTLR_EL1.DSSBS, which is 0"
+    );
+}
+
+#[test]
+fn delivery_pan_follows_sctlr_span() {
+    for (sctlr, interrupted_pan, want_pan) in [
+        (0, 0, PAN),
+        (0, PAN, PAN),
+        (SCTLR_SPAN, 0, 0),
+        (SCTLR_SPAN, PAN, PAN),
+    ] {
+        let mut vm = signalled();
+        vm.regs[0].sctlr_el1 = sctlr;
+        vm.regs[0].pstate = MODE_EL1H | interrupted_pan;
+        vm.enter(0);
+        assert_eq!(
+            vm.regs[0].pstate & PAN,
+            want_pan,
+            "SCTLR {sctlr:#x} PAN {interrupted_pan:#x}"
+        );
+    }
+}
+
+#[test]
+fn delivery_ssbs_follows_sctlr_dssbs() {
+    let mut vm = signalled();
+    vm.regs[0].sctlr_el1 = SCTLR_DSSBS;
+    vm.enter(0);
+    assert_eq!(vm.regs[0].pstate & SSBS, SSBS);
+}
+
+#[test]
+fn delivery_keeps_nzcv_and_dit() {
+    let mut vm = signalled();
+    vm.regs[0].pstate = MODE_EL1H | NZCV | DIT;
+    vm.enter(0);
+    assert_eq!(vm.regs[0].pstate & (NZCV | DIT), NZCV | DIT);
+    let mut vm = signalled();
+    vm.regs[0].pstate = MODE_EL1H;
+    vm.enter(0);
+    assert_eq!(vm.regs[0].pstate & (NZCV | DIT), 0);
+}
+
+#[test]
+fn context_returns_the_interrupted_x0_to_x17() {
+    let mut vm = signalled();
+    let interrupted = vm.regs[0].clone();
+    vm.enter(0);
+    for index in 0..18u64 {
+        let x0 = vm.call(0, EventContext, &[index]);
+        assert_eq!(x0, interrupted.x[index as usize], "x{index}");
+    }
+}
+
+#[test]
+fn complete_restores_the_interrupted_registers_exactly() {
+    let mut vm = signalled();
+    let interrupted = vm.regs[0].clone();
+    vm.enter(0);
+    // The handler scribbles over everything it may.
+    for n in 0..31 {
+        vm.regs[0].x[n] = 0xbad0 + n as u64;
+    }
+    vm.regs[0].pstate = 0x3c5;
+    vm.call(0, EventComplete, &[0]);
+    let after = &vm.regs[0];
+    assert_eq!(
+        after.x[..18],
+        interrupted.x[..18],
+        "x0-x17 restored, x0 included"
+    );
+    assert_eq!(after.pc, interrupted.pc);
+    assert_eq!(after.pstate, interrupted.pstate);
+    assert_eq!(after.x[18], 0xbad0 + 18, "x18-x30 are the handler's");
+    assert_eq!(
+        (after.elr_el1, after.spsr_el1),
+        (interrupted.elr_el1, interrupted.spsr_el1)
+    );
+}
+
+#[test]
+fn complete_and_resume_enters_the_resume_address_as_an_irq() {
+    let mut vm = signalled();
+    vm.regs[0].pstate = MODE_EL1H | NZCV;
+    let interrupted = vm.regs[0].clone();
+    vm.enter(0);
+    vm.regs[0].x[0] = 0xbad;
+    let vbar_irq = 0xffff_8000_0801_0280;
+    vm.call(0, EventCompleteAndResume, &[vbar_irq]);
+    let after = &vm.regs[0];
+    assert_eq!(after.x[..18], interrupted.x[..18]);
+    assert_eq!(after.pc, vbar_irq);
+    assert_eq!(after.elr_el1, interrupted.pc);
+    assert_eq!(after.spsr_el1, interrupted.pstate);
+    assert_eq!(
+        after.pstate,
+        exception_entry(interrupted.pstate, GUEST_SCTLR)
+    );
+    assert_eq!(
+        after.pstate & (D | A | I | F | 0x1f),
+        D | A | I | F | MODE_EL1H
+    );
+}
+
+#[test]
+fn complete_outside_a_handler_returns_denied_and_changes_nothing() {
+    let mut vm = Machine::new(1);
+    let before = vm.regs[0].clone();
+    assert_eq!(vm.call(0, EventComplete, &[0]), err(Error::Denied));
+    assert_eq!(vm.regs[0].pc, before.pc);
+    assert_eq!(
+        vm.regs[0].x[2..],
+        before.x[2..],
+        "x1 holds the status argument"
+    );
+}
+
+#[test]
+fn nothing_is_delivered_while_masked_disabled_or_unregistered() {
+    let mut vm = signalled();
+    vm.call(0, PeMask, &[]);
+    assert_eq!(vm.enter(0), None);
+    vm.call(0, PeUnmask, &[]);
+    vm.call(0, EventDisable, &[0]);
+    assert_eq!(vm.enter(0), None);
+    vm.call(0, EventEnable, &[0]);
+    assert_eq!(
+        vm.enter(0),
+        Some(Event::SOFTWARE_SIGNALLED),
+        "kept pending meanwhile"
+    );
+}
+
+#[test]
+fn a_signal_while_running_is_delivered_once_after_complete() {
+    let mut vm = signalled();
+    let interrupted = vm.regs[0].clone();
+    vm.enter(0);
+    // Two more signals while the handler runs: at most one stays pending.
+    assert_eq!(vm.signal(1, 0), 0);
+    assert_eq!(vm.signal(0, 0), 0);
+    assert_eq!(vm.enter(0), None, "blocked while running");
+    vm.call(0, EventComplete, &[0]);
+    assert_eq!(vm.regs[0].pc, interrupted.pc);
+    assert_eq!(vm.enter(0), Some(Event::SOFTWARE_SIGNALLED));
+    assert_eq!(vm.regs[0].x[2], interrupted.pc);
+    vm.call(0, EventComplete, &[0]);
+    assert_eq!(vm.enter(0), None, "delivered once, not twice");
+    assert_eq!(vm.regs[0], Regs { ..interrupted });
+}
+
+#[test]
+fn unregister_drops_a_pending_signal() {
+    let mut vm = signalled();
+    assert_eq!(vm.call(0, EventUnregister, &[0]), 0);
+    assert_eq!(vm.signals[0].pending(), 0);
+    vm.ready(0, Event::SOFTWARE_SIGNALLED);
+    assert_eq!(vm.enter(0), None);
+}
+
+#[test]
+fn async_pf_is_delivered_with_its_number() {
+    let mut vm = Machine::new(1);
+    vm.ready(0, Event::ASYNC_PF);
+    vm.signals[0].raise(Event::ASYNC_PF).unwrap();
+    assert_eq!(vm.enter(0), Some(Event::ASYNC_PF));
+    assert_eq!(vm.regs[0].x[0], u64::from(ASYNC_PF_NUMBER));
+}
+
+#[test]
+fn async_pf_cannot_be_raised_on_a_vcpu_that_does_not_accept_it() {
+    let vm = Machine::new(1);
+    assert_eq!(
+        vm.signals[0].raise(Event::ASYNC_PF),
+        Err(Error::InvalidParameters)
+    );
+}
+
+#[test]
+fn async_pf_cannot_be_signalled_by_a_guest() {
+    let mut vm = Machine::new(1);
+    vm.ready(0, Event::ASYNC_PF);
+    let x0 = vm.call(0, EventSignal, &[ASYNC_PF_NUMBER.into(), common::mpidr(0)]);
+    assert_eq!(x0, err(Error::InvalidParameters));
+    assert_eq!(vm.signals[0].pending(), 0);
+}
+
+#[test]
+fn events_are_delivered_in_table_order_one_at_a_time() {
+    let mut vm = Machine::new(1);
+    vm.ready(0, Event::SOFTWARE_SIGNALLED);
+    vm.ready(0, Event::ASYNC_PF);
+    vm.signals[0].raise(Event::ASYNC_PF).unwrap();
+    assert_eq!(vm.signal(0, 0), 0);
+    assert_eq!(vm.enter(0), Some(Event::SOFTWARE_SIGNALLED));
+    assert_eq!(vm.enter(0), None);
+    vm.call(0, EventComplete, &[0]);
+    assert_eq!(vm.enter(0), Some(Event::ASYNC_PF));
+}
