@@ -5,7 +5,7 @@
 #
 # Build outputs live in $(KVM_SDEI_CACHE), default ~/.cache/kvm-sdei.
 
-.PHONY: demo test setup kernel module selftests host-test fmt clean-cache
+.PHONY: demo test bench setup kernel module selftests host-test fuzz fmt clean-cache
 
 demo:
 	scripts/demo.sh
@@ -27,6 +27,15 @@ selftests: kernel
 
 host-test:
 	cd rust && cargo test
+
+# Instruction counts of the core's hot paths (see Documentation/performance.rst).
+bench:
+	scripts/bench-host.sh
+
+# The long fuzz run (Documentation/testing.rst); FUZZ_RUNS inputs.
+FUZZ_RUNS ?= 5000000
+fuzz:
+	cd rust/fuzz && cargo +nightly fuzz run call_sequences -- -runs=$(FUZZ_RUNS) -max_len=1024
 
 fmt:
 	cd rust && cargo fmt && rustfmt --edition 2021 kvm_sdei.rs

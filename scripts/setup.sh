@@ -6,8 +6,9 @@ source "$(dirname "$0")/lib.sh"
 PACKAGES=(clang-19 lld-19 llvm-19 libclang-19-dev gcc-aarch64-linux-gnu
 	  libc6-dev-arm64-cross qemu-system-arm bc flex bison libelf-dev
 	  libssl-dev cpio kmod rsync xz-utils python3-ply python3-git
-	  linux-source-6.12)
+	  valgrind linux-source-6.12)
 BINDGEN_VERSION=0.71.1
+CARGO_FUZZ_VERSION=0.13.2
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -30,6 +31,13 @@ fi
 if ! bindgen --version 2>/dev/null | grep -q "$BINDGEN_VERSION"; then
 	log "installing bindgen-cli $BINDGEN_VERSION"
 	cargo install --locked "bindgen-cli@$BINDGEN_VERSION"
+fi
+
+# The fuzz target needs cargo-fuzz and a nightly toolchain; without the
+# toolchain the test command skips the fuzz run and says so.
+if rustup toolchain list | grep -q '^nightly' && ! cargo fuzz --version >/dev/null 2>&1; then
+	log "installing cargo-fuzz $CARGO_FUZZ_VERSION"
+	cargo install --locked "cargo-fuzz@$CARGO_FUZZ_VERSION"
 fi
 
 version=$(dpkg-query -W -f='${Version}' linux-source-6.12)

@@ -224,3 +224,5 @@ impl Machine {
 pub fn err(error: sdei::abi::Error) -> u64 {
     error.to_x0()
 }
+
+pub mod model;
