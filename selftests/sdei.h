@@ -79,9 +79,16 @@ static inline uint64_t sdei_call(enum sdei_conduit conduit, uint32_t fn,
 	return res.a0;
 }
 
-#define sdei(fn, ...)	sdei_hvc_n(fn, ##__VA_ARGS__, 0, 0, 0, 0, 0)
-#define sdei_hvc_n(fn, a1, a2, a3, a4, a5, ...) \
-	sdei_call(SDEI_HVC, fn, a1, a2, a3, a4, a5)
+/* The conduit sdei() uses; a test may switch it to SMC. */
+static enum sdei_conduit sdei_conduit = SDEI_HVC;
+
+#define sdei(fn, ...)	sdei_n(fn, ##__VA_ARGS__, 0, 0, 0, 0, 0)
+#define sdei_n(fn, a1, a2, a3, a4, a5, ...) \
+	sdei_call(sdei_conduit, fn, a1, a2, a3, a4, a5)
+
+/* Calls @fn with the arguments that follow and asserts x0 == @want. */
+#define CHECK(want, fn, ...) \
+	GUEST_ASSERT_EQ(sdei(fn, ##__VA_ARGS__), (uint64_t)(want))
 
 /* The guest's own MPIDR, as SIGNAL and REGISTER take it. */
 static inline uint64_t guest_mpidr(void)

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sdei_async_pf - the host raises the asynchronous page fault event.
+ *
+ * The host injects KVM_ARM_SDEI_ASYNC_PF_EVENT through the VM's
+ * sdei_inject debugfs file, the test hook of kvm_sdei_inject_event(). It
+ * is refused (EAGAIN) while the guest has not registered, enabled and
+ * unmasked for it; accepted then, and delivered once with its number and
+ * argument in x0 and x1. Unknown vCPUs and events get ENOENT, malformed
+ * lines EINVAL.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "sdei.h"
+#include "test_util.h"
+
+#define ARG	0xa5f0
+
+SDEI_DEFINE_HANDLER_ENTRY();
+
+static uint64_t handled, handled_x0, handled_x1;
+
+static void handler(struct sdei_entry_regs *regs)
+{
+	handled_x0 = regs->x[0];
+	handled_x1 = regs->x[1];
+	__atomic_add_fetch(&handled, 1, __ATOMIC_RELEASE);
+}
+
+static void guest_code(void)
+{
+	GUEST_SYNC(0);		/* nothing registered: injection refused */
+	CHECK(0, SDEI_FN_REGISTER, SDEI_EV_ASYNC_PF, (uint64_t)sdei_entry, ARG, 0, 0);
+	GUEST_SYNC(1);		/* registered, disabled: refused */
+	CHECK(0, SDEI_FN_ENABLE, SDEI_EV_ASYNC_PF);
+	GUEST_SYNC(2);		/* masked: refused */
+	CHECK(0, SDEI_FN_PE_UNMASK);
+	GUEST_SYNC(3);		/* accepted */
+	while (!__atomic_load_n(&handled, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	GUEST_ASSERT_EQ(handled_x0, SDEI_EV_ASYNC_PF);
+	GUEST_ASSERT_EQ(handled_x1, ARG);
+	GUEST_SYNC(4);		/* and delivered once */
+	GUEST_ASSERT_EQ(__atomic_load_n(&handled, __ATOMIC_ACQUIRE), 1);
+	GUEST_DONE();
+}
+
+/* Writes @line to the VM's sdei_inject; returns 0 or the errno. */
+static int inject(struct kvm_vm *vm, const char *line)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/sdei_inject",
+		 getpid(), vm->fd);
+	fd = open(path, O_WRONLY);
+	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
+	if (write(fd, line, strlen(line)) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+static void expect(struct kvm_vm *vm, const char *line, int want)
+{
+	int got = inject(vm, line);
+
+	TEST_ASSERT(got == want, "inject \"%s\": want %s, got %s", line,
+		    strerror(want), strerror(got));
+}
+
+int main(void)
+{
+	char line[64];
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+
+	ksft_print_header();
+	ksft_set_plan(2);
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	sdei_handler = handler;
+	sync_global_to_guest(vm, sdei_handler);
+	snprintf(line, sizeof(line), "%u %#x", vcpu->id, KVM_ARM_SDEI_ASYNC_PF_EVENT);
+
+	expect(vm, "7 0x40400001", ENOENT);	/* no such vCPU */
+	expect(vm, "0 0x40400002", ENOENT);	/* no such event */
+	expect(vm, "0", EINVAL);
+	expect(vm, "zero one", EINVAL);
+
+	for (;;) {
+		vcpu_run(vcpu);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			switch (uc.args[1]) {
+			case 0:
+			case 1:
+			case 2:
+				expect(vm, line, EAGAIN);
+				break;
+			case 3:
+				expect(vm, line, 0);
+				/* Pending already: at most one is kept. */
+				expect(vm, line, 0);
+				break;
+			case 4:
+				ksft_test_result_pass("refused until registered, enabled and unmasked\n");
+				break;
+			}
+			continue;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		case UCALL_DONE:
+			break;
+		default:
+			TEST_FAIL("unexpected exit %s", exit_reason_str(vcpu->run->exit_reason));
+		}
+		break;
+	}
+	ksft_test_result_pass("delivered once with its number and argument\n");
+	kvm_vm_free(vm);
+	ksft_finished();
+}

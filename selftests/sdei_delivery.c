@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sdei_delivery - entering a guest's SDEI handler and completing it.
+ *
+ * The interrupted code (signal_with_pattern) puts known values in x3-x17
+ * and NZCV, signals event 0 to its own vCPU, and records x0-x17 and NZCV
+ * as they are when it resumes. Checked:
+ * - on entry: x0 = event, x1 = argument, x2 = interrupted PC, x3 =
+ *   interrupted PSTATE, x4-x17 untouched; EL1h, SPSel 1, DAIF masked, NZCV
+ *   and DIT kept, PAN set iff SCTLR_EL1.SPAN is 0, SSBS = SCTLR_EL1.DSSBS;
+ * - CONTEXT 0-17 returns the interrupted x0-x17, STATUS says running,
+ *   REGISTER is denied and CONTEXT 18 invalid inside the handler;
+ * - COMPLETE restores x0-x17, PC and PSTATE exactly;
+ * - COMPLETE_AND_RESUME to VBAR_EL1 + 0x280, as Linux does, enters the IRQ
+ *   vector with ELR_EL1 and SPSR_EL1 = interrupted PC and PSTATE;
+ * - a SIGNAL while the handler runs is delivered once, after COMPLETE;
+ * - UNREGISTER in the handler is PENDING, finished at COMPLETE;
+ * - PRIVATE_RESET in the handler is DENIED, unregisters at COMPLETE;
+ * - DISABLE in the handler keeps the event registered and disabled.
+ */
+#include "sdei.h"
+#include "test_util.h"
+
+#define ARG		0xa5a5000012345678ULL
+#define NZCV_ZC		0x60000000ULL
+#define PATTERN(n)	(0x5d00 + (n))
+
+/* ID_AA64PFR1_EL1.SSBS, and the registers with no name in older assemblers. */
+#define read_pan()	({ uint64_t v; asm volatile("mrs %0, s3_0_c4_c2_3" : "=r"(v)); v; })
+#define read_dit()	({ uint64_t v; asm volatile("mrs %0, s3_3_c4_c2_5" : "=r"(v)); v; })
+#define write_dit(v)	asm volatile("msr s3_3_c4_c2_5, %0" :: "r"((uint64_t)(v)))
+#define read_ssbs()	({ uint64_t v; asm volatile("mrs %0, s3_3_c4_c2_6" : "=r"(v)); v; })
+
+enum mode {
+	PLAIN,
+	RESUME_AT_IRQ_VECTOR,
+	SIGNAL_AGAIN,
+	UNREGISTER,
+	PRIVATE_RESET,
+	DISABLE,
+};
+
+/* x0-x17 and NZCV after signal_with_pattern() resumed. */
+uint64_t after[19];
+void signal_with_pattern(uint64_t mpidr, uint64_t *after);
+extern char sdei_after_signal[];
+
+asm(".text\n"
+    ".globl signal_with_pattern\n"
+    ".balign 4\n"
+    "signal_with_pattern:\n"
+    "	stp	x29, x30, [sp, #-16]!\n"
+    "	stp	x19, x20, [sp, #-16]!\n"
+    "	mov	x19, x1\n"
+    "	mov	x2, x0\n"
+    "	movz	x0, #0x002f\n"
+    "	movk	x0, #0xc400, lsl #16\n"
+    "	mov	x1, #0\n"
+    "	mov	x3, #0x5d03\n	mov	x4, #0x5d04\n	mov	x5, #0x5d05\n"
+    "	mov	x6, #0x5d06\n	mov	x7, #0x5d07\n	mov	x8, #0x5d08\n"
+    "	mov	x9, #0x5d09\n	mov	x10, #0x5d0a\n	mov	x11, #0x5d0b\n"
+    "	mov	x12, #0x5d0c\n	mov	x13, #0x5d0d\n	mov	x14, #0x5d0e\n"
+    "	mov	x15, #0x5d0f\n	mov	x16, #0x5d10\n	mov	x17, #0x5d11\n"
+    "	mov	x20, #0x60000000\n"
+    "	msr	nzcv, x20\n"
+    "	hvc	#0\n"
+    ".globl sdei_after_signal\n"
+    "sdei_after_signal:\n"
+    "	stp	x0, x1, [x19, #0]\n	stp	x2, x3, [x19, #16]\n"
+    "	stp	x4, x5, [x19, #32]\n	stp	x6, x7, [x19, #48]\n"
+    "	stp	x8, x9, [x19, #64]\n	stp	x10, x11, [x19, #80]\n"
+    "	stp	x12, x13, [x19, #96]\n	stp	x14, x15, [x19, #112]\n"
+    "	stp	x16, x17, [x19, #128]\n"
+    "	mrs	x20, nzcv\n"
+    "	str	x20, [x19, #144]\n"
+    "	ldp	x19, x20, [sp], #16\n"
+    "	ldp	x29, x30, [sp], #16\n"
+    "	ret\n");
+
+SDEI_DEFINE_HANDLER_ENTRY();
+
+static volatile enum mode mode;
+static volatile int entries;
+static struct sdei_entry_regs seen;
+static uint64_t seen_daif, seen_el, seen_spsel, seen_pan, seen_dit, seen_ssbs;
+static uint64_t seen_context[18], seen_status;
+static volatile uint64_t irq_elr, irq_spsr;
+static volatile int irqs;
+
+static void handler(struct sdei_entry_regs *regs)
+{
+	int i;
+
+	if (entries++)
+		return;	/* the second delivery of SIGNAL_AGAIN: just complete */
+
+	seen = *regs;
+	seen_daif = read_sysreg(daif);
+	seen_el = read_sysreg(CurrentEL);
+	seen_spsel = read_sysreg(spsel);
+	seen_pan = read_pan();
+	seen_dit = read_dit();
+	seen_ssbs = read_ssbs();
+	for (i = 0; i < 18; i++)
+		seen_context[i] = sdei(SDEI_FN_CONTEXT, i);
+	seen_status = sdei(SDEI_FN_STATUS, SDEI_EV_SW);
+	CHECK(INVALID_PARAMETERS, SDEI_FN_CONTEXT, 18);
+	CHECK(DENIED, SDEI_FN_REGISTER, SDEI_EV_SW, (uint64_t)sdei_entry, 0, 0, 0);
+
+	switch (mode) {
+	case PLAIN:
+		break;
+	case RESUME_AT_IRQ_VECTOR:
+		sdei_finish_fn = SDEI_FN_COMPLETE_AND_RESUME;
+		sdei_finish_arg = read_sysreg(vbar_el1) + 0x280;
+		break;
+	case SIGNAL_AGAIN:
+		CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, guest_mpidr());
+		CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, guest_mpidr());
+		break;
+	case UNREGISTER:
+		CHECK(PENDING, SDEI_FN_UNREGISTER, SDEI_EV_SW);
+		CHECK(SDEI_ST_REGISTERED | SDEI_ST_RUNNING, SDEI_FN_STATUS, SDEI_EV_SW);
+		break;
+	case PRIVATE_RESET:
+		CHECK(DENIED, SDEI_FN_PRIVATE_RESET);
+		break;
+	case DISABLE:
+		CHECK(0, SDEI_FN_DISABLE, SDEI_EV_SW);
+		CHECK(SDEI_ST_REGISTERED | SDEI_ST_RUNNING, SDEI_FN_STATUS, SDEI_EV_SW);
+		break;
+	}
+}
+
+static void irq_vector(struct ex_regs *regs)
+{
+	irqs++;
+	irq_elr = regs->pc;
+	irq_spsr = regs->pstate;
+}
+
+static void check_resumed(void)
+{
+	int n;
+
+	GUEST_ASSERT_EQ(after[0], 0);		/* SIGNAL's own result */
+	GUEST_ASSERT_EQ(after[1], SDEI_EV_SW);
+	GUEST_ASSERT_EQ(after[2], guest_mpidr());
+	for (n = 3; n < 18; n++)
+		GUEST_ASSERT_EQ(after[n], PATTERN(n));
+	GUEST_ASSERT_EQ(after[18] & PSR_NZCV, NZCV_ZC);
+}
+
+static void check_entry(uint64_t sctlr)
+{
+	uint64_t interrupted_pstate = seen.x[3];
+	int n;
+
+	GUEST_ASSERT_EQ(seen.x[0], SDEI_EV_SW);
+	GUEST_ASSERT_EQ(seen.x[1], ARG);
+	GUEST_ASSERT_EQ(seen.x[2], (uint64_t)sdei_after_signal);
+	GUEST_ASSERT_EQ(interrupted_pstate & PSR_MODE_MASK_BITS, PSR_EL1H);
+	GUEST_ASSERT_EQ(interrupted_pstate & PSR_NZCV, NZCV_ZC);
+	GUEST_ASSERT(interrupted_pstate & PSR_DIT);
+	for (n = 4; n < 18; n++)
+		GUEST_ASSERT_EQ(seen.x[n], PATTERN(n));
+
+	GUEST_ASSERT_EQ(seen_el, 1 << 2);
+	GUEST_ASSERT_EQ(seen_spsel, 1);
+	GUEST_ASSERT_EQ(seen_daif, PSR_DAIF);
+	GUEST_ASSERT_EQ(seen.nzcv, NZCV_ZC);
+	GUEST_ASSERT_EQ(seen_dit, PSR_DIT);
+	GUEST_ASSERT_EQ(seen_pan, (sctlr & SCTLR_SPAN) ? 0 : PSR_PAN);
+	if ((read_sysreg(id_aa64pfr1_el1) >> 4) & 0xf)
+		GUEST_ASSERT_EQ(seen_ssbs, (sctlr & SCTLR_DSSBS) ? PSR_SSBS : 0);
+
+	for (n = 0; n < 3; n++)
+		GUEST_ASSERT_EQ(seen_context[n], after[n]);
+	for (n = 3; n < 18; n++)
+		GUEST_ASSERT_EQ(seen_context[n], PATTERN(n));
+	GUEST_ASSERT_EQ(seen_status,
+			SDEI_ST_REGISTERED | SDEI_ST_ENABLED | SDEI_ST_RUNNING);
+}
+
+static void run_once(enum mode m, uint64_t sctlr)
+{
+	mode = m;
+	entries = 0;
+	irqs = 0;
+	sdei_finish_fn = SDEI_FN_COMPLETE;
+	write_sysreg(sctlr, sctlr_el1);
+	isb();
+	write_dit(PSR_DIT);
+	signal_with_pattern(guest_mpidr(), after);
+	write_dit(0);
+
+	check_resumed();
+	check_entry(sctlr);
+}
+
+static void guest_code(void)
+{
+	uint64_t sctlr = read_sysreg(sctlr_el1);
+	uint64_t variants[] = {
+		sctlr & ~(SCTLR_SPAN | SCTLR_DSSBS),
+		sctlr | SCTLR_SPAN | SCTLR_DSSBS,
+	};
+	int i;
+
+	sdei_ready(SDEI_EV_SW, ARG);
+
+	for (i = 0; i < ARRAY_SIZE(variants); i++) {
+		run_once(PLAIN, variants[i]);
+		GUEST_ASSERT_EQ(entries, 1);
+		GUEST_ASSERT_EQ(irqs, 0);
+	}
+	write_sysreg(sctlr, sctlr_el1);
+	isb();
+	GUEST_SYNC(PLAIN);
+
+	run_once(RESUME_AT_IRQ_VECTOR, sctlr);
+	GUEST_ASSERT_EQ(irqs, 1);
+	GUEST_ASSERT_EQ(irq_elr, (uint64_t)sdei_after_signal);
+	GUEST_ASSERT_EQ(irq_spsr, seen.x[3]);
+	GUEST_SYNC(RESUME_AT_IRQ_VECTOR);
+
+	run_once(SIGNAL_AGAIN, sctlr);
+	GUEST_ASSERT_EQ(entries, 2);	/* once more, not twice more */
+	GUEST_SYNC(SIGNAL_AGAIN);
+
+	run_once(DISABLE, sctlr);
+	CHECK(SDEI_ST_REGISTERED, SDEI_FN_STATUS, SDEI_EV_SW);
+	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, SDEI_EV_SW, guest_mpidr());
+	CHECK(0, SDEI_FN_ENABLE, SDEI_EV_SW);
+	GUEST_SYNC(DISABLE);
+
+	run_once(UNREGISTER, sctlr);
+	CHECK(0, SDEI_FN_STATUS, SDEI_EV_SW);
+	sdei_ready(SDEI_EV_SW, ARG);
+	GUEST_SYNC(UNREGISTER);
+
+	run_once(PRIVATE_RESET, sctlr);
+	CHECK(0, SDEI_FN_STATUS, SDEI_EV_SW);
+	GUEST_SYNC(PRIVATE_RESET);
+
+	GUEST_DONE();
+}
+
+static const char *const mode_names[] = {
+	[PLAIN] = "entry registers and PSTATE (SPAN/DSSBS both ways), CONTEXT, COMPLETE",
+	[RESUME_AT_IRQ_VECTOR] = "COMPLETE_AND_RESUME at VBAR_EL1 + 0x280",
+	[SIGNAL_AGAIN] = "a SIGNAL while running is delivered once, after COMPLETE",
+	[DISABLE] = "DISABLE in the handler",
+	[UNREGISTER] = "UNREGISTER in the handler is PENDING until COMPLETE",
+	[PRIVATE_RESET] = "PRIVATE_RESET in the handler is DENIED, unregisters at COMPLETE",
+};
+
+int main(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+
+	ksft_print_header();
+	ksft_set_plan(ARRAY_SIZE(mode_names));
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vm_init_descriptor_tables(vm);
+	vcpu_init_descriptor_tables(vcpu);
+	vm_install_exception_handler(vm, VECTOR_IRQ_CURRENT, irq_vector);
+	sdei_handler = handler;
+	sync_global_to_guest(vm, sdei_handler);
+
+	for (;;) {
+		vcpu_run(vcpu);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			ksft_test_result_pass("%s\n", mode_names[uc.args[1]]);
+			continue;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		case UCALL_DONE:
+			break;
+		default:
+			TEST_FAIL("unexpected exit %s", exit_reason_str(vcpu->run->exit_reason));
+		}
+		break;
+	}
+	kvm_vm_free(vm);
+	ksft_finished();
+}

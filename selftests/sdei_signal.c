@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sdei_signal - SDEI_EVENT_SIGNAL from one vCPU to another.
+ *
+ * vCPU 0 signals vCPU 1 while vCPU 1 spins, then while it waits in WFI
+ * (which only the SDEI event can end: the guest has no interrupts), and
+ * checks that the handler runs on vCPU 1, exactly once each time. SIGNAL
+ * is refused for a target that is masked, has the event disabled or
+ * unregistered, and for MPIDRs of no vCPU; a refused signal is never
+ * delivered later.
+ */
+#include <pthread.h>
+#include <time.h>
+
+#include "delay.h"
+#include "sdei.h"
+#include "test_util.h"
+
+#define ARG		0x51ab1e
+
+enum stage {
+	TARGET_READY = 1,
+	TARGET_IN_WFI,
+	TARGET_MASKED,
+	TARGET_DISABLED,
+	TARGET_UNREGISTERED,
+	TARGET_DONE,
+};
+
+SDEI_DEFINE_HANDLER_ENTRY();
+
+static uint64_t stage;			/* written by the target */
+static uint64_t signals_sent;		/* written by the signaller */
+static uint64_t handled;		/* written by the target's handler */
+static uint64_t handled_on, handled_arg, target_mpidr;
+
+static void wait_for(uint64_t *var, uint64_t value)
+{
+	while (__atomic_load_n(var, __ATOMIC_ACQUIRE) < value)
+		cpu_relax();
+}
+
+static void set(uint64_t *var, uint64_t value)
+{
+	__atomic_store_n(var, value, __ATOMIC_RELEASE);
+}
+
+static void handler(struct sdei_entry_regs *regs)
+{
+	handled_on = guest_mpidr();
+	handled_arg = regs->x[1];
+	GUEST_ASSERT_EQ(regs->x[0], SDEI_EV_SW);
+	__atomic_add_fetch(&handled, 1, __ATOMIC_RELEASE);
+}
+
+static void target(void)
+{
+	target_mpidr = guest_mpidr();
+	sdei_ready(SDEI_EV_SW, ARG);
+	set(&stage, TARGET_READY);
+
+	/* Busy: the handler interrupts this loop. */
+	wait_for(&handled, 1);
+	GUEST_ASSERT_EQ(handled_on, target_mpidr);
+	GUEST_ASSERT_EQ(handled_arg, ARG);
+
+	/* Idle: only the SDEI event ends this WFI. */
+	set(&stage, TARGET_IN_WFI);
+	while (__atomic_load_n(&handled, __ATOMIC_ACQUIRE) < 2)
+		asm volatile("wfi" ::: "memory");
+
+	CHECK(1, SDEI_FN_PE_MASK);
+	set(&stage, TARGET_MASKED);
+	wait_for(&signals_sent, 3);
+
+	CHECK(0, SDEI_FN_PE_UNMASK);
+	CHECK(0, SDEI_FN_DISABLE, SDEI_EV_SW);
+	set(&stage, TARGET_DISABLED);
+	wait_for(&signals_sent, 4);
+
+	CHECK(0, SDEI_FN_UNREGISTER, SDEI_EV_SW);
+	set(&stage, TARGET_UNREGISTERED);
+	wait_for(&signals_sent, 5);
+
+	/* None of the refused signals shows up later. */
+	CHECK(0, SDEI_FN_REGISTER, SDEI_EV_SW, (uint64_t)sdei_entry, ARG, 0, 0);
+	CHECK(0, SDEI_FN_ENABLE, SDEI_EV_SW);
+	udelay(10000);
+	GUEST_ASSERT_EQ(__atomic_load_n(&handled, __ATOMIC_ACQUIRE), 2);
+	set(&stage, TARGET_DONE);
+	GUEST_DONE();
+}
+
+static void signaller(void)
+{
+	/* MPIDRs of no vCPU, and events that cannot be signalled. */
+	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, SDEI_EV_SW, 0x2);
+	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, SDEI_EV_SW, 0x100);
+	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, SDEI_EV_SW, 0xff00000000ULL);
+
+	wait_for(&stage, TARGET_READY);
+	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, SDEI_EV_ASYNC_PF, target_mpidr);
+	CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, target_mpidr);
+	set(&signals_sent, 1);
+	wait_for(&handled, 1);
+
+	/* Give the target time to block in WFI. */
+	wait_for(&stage, TARGET_IN_WFI);
+	udelay(50000);
+	CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, target_mpidr);
+	set(&signals_sent, 2);
+	wait_for(&handled, 2);
+
+	wait_for(&stage, TARGET_MASKED);
+	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, SDEI_EV_SW, target_mpidr);
+	set(&signals_sent, 3);
+
+	wait_for(&stage, TARGET_DISABLED);
+	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, SDEI_EV_SW, target_mpidr);
+	set(&signals_sent, 4);
+
+	wait_for(&stage, TARGET_UNREGISTERED);
+	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, SDEI_EV_SW, target_mpidr);
+	set(&signals_sent, 5);
+
+	wait_for(&stage, TARGET_DONE);
+	GUEST_DONE();
+}
+
+static void guest_code(uint64_t index)
+{
+	if (index)
+		target();
+	else
+		signaller();
+}
+
+static void *vcpu_thread(void *arg)
+{
+	sdei_run_to_done(arg);
+	return NULL;
+}
+
+int main(void)
+{
+	struct kvm_vcpu *vcpus[2];
+	pthread_t threads[2];
+	struct timespec deadline;
+	struct kvm_vm *vm;
+	int i, r;
+
+	ksft_print_header();
+	ksft_set_plan(1);
+
+	vm = vm_create_with_vcpus(2, guest_code, vcpus);
+	sdei_handler = handler;
+	sync_global_to_guest(vm, sdei_handler);
+	for (i = 0; i < 2; i++) {
+		vcpu_args_set(vcpus[i], 1, i);
+		pthread_create(&threads[i], NULL, vcpu_thread, vcpus[i]);
+	}
+
+	/* A vCPU stuck in WFI must fail the test, not hang it. */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 120;
+	for (i = 0; i < 2; i++) {
+		r = pthread_timedjoin_np(threads[i], NULL, &deadline);
+		TEST_ASSERT(!r, "vCPU %d did not finish (stuck in WFI?): %s", i, strerror(r));
+	}
+
+	kvm_vm_free(vm);
+	ksft_test_result_pass("SIGNAL to a busy and to a WFI-blocked vCPU, and its refusals\n");
+	ksft_finished();
+}

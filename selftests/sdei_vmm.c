@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sdei_vmm - what the VMM controls: the KVM_REG_ARM_STD_BMAP bit, the
+ * SMCCC filter, and the provider module's lifetime.
+ *
+ * - With the SDEI bit cleared before the VM runs, every SDEI function ID
+ *   returns NOT_SUPPORTED, over HVC and SMC; the bit cannot change once
+ *   the VM has run (EBUSY), while writing back its value succeeds.
+ * - The SMCCC filter wins over the provider: DENY gives NOT_SUPPORTED,
+ *   FWD_TO_USER a KVM_EXIT_HYPERCALL.
+ * - The module cannot be unloaded while a VM that has SDEI exists; once
+ *   the VM is gone it can, new VMs then have no SDEI, and after reloading
+ *   (from the path given as argument) new VMs have SDEI again.
+ */
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sdei.h"
+#include "test_util.h"
+
+static void guest_all_not_supported(void)
+{
+	uint32_t fn;
+
+	for (fn = SDEI_FN(0); fn <= SDEI_FN(0x1f); fn++) {
+		GUEST_ASSERT_EQ(sdei_call(SDEI_HVC, fn, 0, 0, 0, 0, 0), NOT_SUPPORTED);
+		GUEST_ASSERT_EQ(sdei_call(SDEI_SMC, fn, 0, 0, 0, 0, 0), NOT_SUPPORTED);
+	}
+	GUEST_DONE();
+}
+
+static void guest_version(void)
+{
+	CHECK(SDEI_EXPECTED_VERSION, SDEI_FN_VERSION);
+	GUEST_DONE();
+}
+
+static void set_bmap_bit(struct kvm_vcpu *vcpu, bool on, int want_errno)
+{
+	uint64_t bmap;
+	int r;
+
+	vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP, &bmap);
+	bmap = on ? bmap | BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1) :
+		    bmap & ~BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1);
+	r = __vcpu_set_reg(vcpu, KVM_REG_ARM_STD_BMAP, bmap);
+	if (want_errno)
+		TEST_ASSERT(r && errno == want_errno,
+			    "STD_BMAP SDEI bit %d: want %s, got %d/%s", on,
+			    strerror(want_errno), r, strerror(errno));
+	else
+		TEST_ASSERT(!r, "STD_BMAP SDEI bit %d: %s", on, strerror(errno));
+}
+
+static void test_hidden(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	uint64_t bmap;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_all_not_supported);
+	TEST_ASSERT(sdei_bmap_bit(vcpu), "a VM created with the provider offers SDEI");
+	set_bmap_bit(vcpu, false, 0);
+	TEST_ASSERT(!sdei_bmap_bit(vcpu), "the SDEI bit did not clear");
+	sdei_run_to_done(vcpu);
+
+	/* Frozen once the VM ran, but the current value can be written back. */
+	set_bmap_bit(vcpu, true, EBUSY);
+	vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP, &bmap);
+	vcpu_set_reg(vcpu, KVM_REG_ARM_STD_BMAP, bmap);
+	kvm_vm_free(vm);
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_version);
+	sdei_run_to_done(vcpu);
+	set_bmap_bit(vcpu, false, EBUSY);
+	kvm_vm_free(vm);
+	ksft_test_result_pass("hidden through KVM_REG_ARM_STD_BMAP; EBUSY after the first run\n");
+}
+
+static void test_filter(enum kvm_smccc_filter_action action)
+{
+	struct kvm_smccc_filter filter = {
+		.base = SDEI_FN(0),
+		.nr_functions = 32,
+		.action = action,
+	};
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	vm = vm_create_with_one_vcpu(&vcpu, action == KVM_SMCCC_FILTER_DENY ?
+				     guest_all_not_supported : guest_version);
+	kvm_device_attr_set(vm->fd, KVM_ARM_VM_SMCCC_CTRL, KVM_ARM_VM_SMCCC_FILTER,
+			    &filter);
+	if (action == KVM_SMCCC_FILTER_DENY) {
+		sdei_run_to_done(vcpu);
+		ksft_test_result_pass("an SMCCC filter denying SDEI wins\n");
+	} else {
+		vcpu_run(vcpu);
+		TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_HYPERCALL,
+			    "want KVM_EXIT_HYPERCALL, got %s",
+			    exit_reason_str(vcpu->run->exit_reason));
+		TEST_ASSERT_EQ(vcpu->run->hypercall.nr, SDEI_FN_VERSION);
+		ksft_test_result_pass("an SMCCC filter forwarding SDEI wins\n");
+	}
+	kvm_vm_free(vm);
+}
+
+static void test_module_lifetime(const char *module_path)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	int fd, r;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_version);
+	r = syscall(SYS_delete_module, "kvm_sdei", O_NONBLOCK);
+	TEST_ASSERT(r && (errno == EBUSY || errno == EWOULDBLOCK),
+		    "rmmod with a VM alive: want EBUSY, got %d/%s", r, strerror(errno));
+	sdei_run_to_done(vcpu);
+	kvm_vm_free(vm);
+
+	r = syscall(SYS_delete_module, "kvm_sdei", O_NONBLOCK);
+	TEST_ASSERT(!r, "rmmod once the VM is gone: %s", strerror(errno));
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_all_not_supported);
+	TEST_ASSERT(!sdei_bmap_bit(vcpu), "SDEI offered without a provider");
+	set_bmap_bit(vcpu, true, EINVAL);
+	sdei_run_to_done(vcpu);
+	kvm_vm_free(vm);
+
+	fd = open(module_path, O_RDONLY);
+	TEST_ASSERT(fd >= 0, "open %s: %s", module_path, strerror(errno));
+	r = syscall(SYS_finit_module, fd, "", 0);
+	TEST_ASSERT(!r, "reloading %s: %s", module_path, strerror(errno));
+	close(fd);
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_version);
+	TEST_ASSERT(sdei_bmap_bit(vcpu), "SDEI not offered after reloading");
+	sdei_run_to_done(vcpu);
+	kvm_vm_free(vm);
+	ksft_test_result_pass("rmmod refused while a VM has SDEI; unload and reload\n");
+}
+
+int main(int argc, char *argv[])
+{
+	TEST_REQUIRE(kvm_has_cap(KVM_CAP_DEVICE_CTRL));
+	TEST_ASSERT(argc == 2, "usage: %s <path of kvm_sdei.ko>", argv[0]);
+
+	ksft_print_header();
+	ksft_set_plan(4);
+	test_hidden();
+	test_filter(KVM_SMCCC_FILTER_DENY);
+	test_filter(KVM_SMCCC_FILTER_FWD_TO_USER);
+	test_module_lifetime(argv[1]);
+	ksft_finished();
+}
