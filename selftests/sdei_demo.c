@@ -1,37 +1,77 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sdei_demo - a guest that talks SDEI to the provider, narrating each step.
+ * sdei_demo - a guest that uses SDEI, narrating each step.
  *
- * This is what `make demo` runs. It is also in the test plan, where it
- * fails if any step does not give the answer the contract promises.
+ * This is what `make demo` runs: the guest discovers SDEI, registers a
+ * handler for the software-signalled event, signals itself and takes the
+ * event, then takes an asynchronous page fault event the host raises. It
+ * is also in the test plan, where any answer other than the contract's
+ * fails it.
  */
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "sdei.h"
 #include "test_util.h"
 
+SDEI_DEFINE_HANDLER_ENTRY();
+
+static uint64_t handled;
+
+static void handler(struct sdei_entry_regs *regs)
+{
+	GUEST_PRINTF("guest:   handler entered: event %#lx, argument %#lx, interrupted PC %#lx\n",
+		     regs->x[0], regs->x[1], regs->x[2]);
+	GUEST_PRINTF("guest:   EVENT_STATUS says %#lx (registered | enabled | running); "
+		     "EVENT_CONTEXT(0) = %#lx\n",
+		     sdei(SDEI_FN_STATUS, regs->x[0]), sdei(SDEI_FN_CONTEXT, 0));
+	GUEST_PRINTF("guest:   calling EVENT_COMPLETE\n");
+	__atomic_add_fetch(&handled, 1, __ATOMIC_RELEASE);
+}
+
 static void guest_code(void)
 {
-	uint64_t version;
+	uint64_t x0;
 
-	version = sdei_call(SDEI_HVC, SDEI_1_0_FN_SDEI_VERSION, 0, 0, 0, 0, 0);
+	x0 = sdei_call(SDEI_HVC, SDEI_FN_VERSION, 0, 0, 0, 0, 0);
 	GUEST_PRINTF("guest: SDEI_VERSION over HVC -> %#lx (SDEI %lu.%lu)\n",
-		     version, SDEI_VERSION_MAJOR(version),
-		     SDEI_VERSION_MINOR(version));
-	GUEST_ASSERT_EQ(version, SDEI_EXPECTED_VERSION);
+		     x0, SDEI_VERSION_MAJOR(x0), SDEI_VERSION_MINOR(x0));
+	GUEST_ASSERT_EQ(x0, SDEI_EXPECTED_VERSION);
+	x0 = sdei_call(SDEI_SMC, SDEI_FN_VERSION, 0, 0, 0, 0, 0);
+	GUEST_PRINTF("guest: SDEI_VERSION over SMC -> %#lx\n", x0);
+	GUEST_ASSERT_EQ(x0, SDEI_EXPECTED_VERSION);
 
-	version = sdei_call(SDEI_SMC, SDEI_1_0_FN_SDEI_VERSION, 0, 0, 0, 0, 0);
-	GUEST_PRINTF("guest: SDEI_VERSION over SMC -> %#lx\n", version);
-	GUEST_ASSERT_EQ(version, SDEI_EXPECTED_VERSION);
+	GUEST_PRINTF("guest: registering a handler for event 0, enabling it, unmasking\n");
+	sdei_ready(SDEI_EV_SW, 0xfeed);
 
+	GUEST_PRINTF("guest: EVENT_SIGNAL(0) to myself\n");
+	x0 = sdei(SDEI_FN_SIGNAL, SDEI_EV_SW, guest_mpidr());
+	GUEST_PRINTF("guest: back where the event interrupted me; SIGNAL returned %ld, "
+		     "handler ran %lu time(s)\n", (int64_t)x0, handled);
+	GUEST_ASSERT_EQ(x0, 0);
+	GUEST_ASSERT_EQ(handled, 1);
+
+	GUEST_PRINTF("guest: registering the same handler for the async PF event %#lx\n",
+		     SDEI_EV_ASYNC_PF);
+	sdei_ready(SDEI_EV_ASYNC_PF, 0xa5f);
+	GUEST_SYNC(0);
+	while (__atomic_load_n(&handled, __ATOMIC_ACQUIRE) < 2)
+		cpu_relax();
+	GUEST_PRINTF("guest: handler ran %lu time(s) in all; done\n", handled);
 	GUEST_DONE();
 }
 
 int main(void)
 {
+	char path[128], line[32];
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
 	struct ucall uc;
+	int fd;
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	sdei_handler = handler;
+	sync_global_to_guest(vm, sdei_handler);
 	printf("host: VM created; KVM_REG_ARM_STD_BMAP offers SDEI: %s\n",
 	       sdei_bmap_bit(vcpu) ? "yes" : "no");
 
@@ -40,6 +80,18 @@ int main(void)
 		switch (get_ucall(vcpu, &uc)) {
 		case UCALL_PRINTF:
 			printf("%s", uc.buffer);
+			continue;
+		case UCALL_SYNC:
+			snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/sdei_inject",
+				 getpid(), vm->fd);
+			snprintf(line, sizeof(line), "%u %#x", vcpu->id,
+				 KVM_ARM_SDEI_ASYNC_PF_EVENT);
+			printf("host: raising the async PF event on vCPU %u (%s)\n",
+			       vcpu->id, path);
+			fd = open(path, O_WRONLY);
+			TEST_ASSERT(fd >= 0 && write(fd, line, strlen(line)) > 0,
+				    "inject: %s", strerror(errno));
+			close(fd);
 			continue;
 		case UCALL_ABORT:
 			REPORT_GUEST_ASSERT(uc);
