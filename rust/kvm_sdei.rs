@@ -27,6 +27,7 @@ pub mod sdei;
 use sdei::{
     call::{handle_call, Outcome},
     event::Event,
+    regs::{self, Reg},
     signals::Signals,
     vcpu::{Registers, Target, Vm},
     vcpu_state::VcpuState,
@@ -84,6 +85,10 @@ impl Provider {
                 call: Some(call),
                 deliver: Some(deliver),
                 inject: Some(inject),
+                reg_ids: REG_IDS.as_ptr(),
+                nr_regs: REG_IDS.len() as u32,
+                get_reg: Some(get_reg),
+                set_reg: Some(set_reg),
             },
             GFP_KERNEL,
         )?;
@@ -103,6 +108,9 @@ impl Drop for Provider {
         unsafe { bindings::kvm_sdei_unregister_provider(&*self.ops) };
     }
 }
+
+/// The firmware pseudo-registers KVM lists for each vCPU.
+static REG_IDS: [u64; regs::COUNT_REGS] = regs::IDS;
 
 /// The provider's state for one vCPU, allocated with the vCPU.
 struct PerVcpu {
@@ -370,4 +378,57 @@ unsafe extern "C" fn inject(
         }
         Err(_) => EAGAIN.to_errno(),
     }
+}
+
+/// `kvm_sdei_ops::get_reg`: reads a firmware pseudo-register.
+///
+/// # Safety
+///
+/// KVM calls it under `vcpu->mutex`, with `val` pointing to a `u64`.
+unsafe extern "C" fn get_reg(
+    vcpu: *mut bindings::kvm_vcpu,
+    state: *mut c_void,
+    id: u64,
+    val: *mut u64,
+) -> c_int {
+    let Some(reg) = Reg::from_id(id) else {
+        return ENOENT.to_errno();
+    };
+    // SAFETY: see above; the vCPU cannot run while we hold its mutex.
+    let Some(hook) = (unsafe { Hook::new(vcpu, state) }) else {
+        return EINVAL.to_errno();
+    };
+    let value = regs::get(hook.state, hook.signals, reg);
+    // SAFETY: KVM passes a valid, aligned pointer to a `u64`.
+    unsafe { val.write(value) };
+    0
+}
+
+/// `kvm_sdei_ops::set_reg`: writes a firmware pseudo-register, or refuses
+/// the value and changes nothing.
+///
+/// # Safety
+///
+/// KVM calls it under `vcpu->mutex`.
+unsafe extern "C" fn set_reg(
+    vcpu: *mut bindings::kvm_vcpu,
+    state: *mut c_void,
+    id: u64,
+    val: u64,
+) -> c_int {
+    let Some(reg) = Reg::from_id(id) else {
+        return ENOENT.to_errno();
+    };
+    // SAFETY: see above; the vCPU cannot run while we hold its mutex.
+    let Some(hook) = (unsafe { Hook::new(vcpu, state) }) else {
+        return EINVAL.to_errno();
+    };
+    if regs::set(hook.state, hook.signals, reg, val).is_err() {
+        return EINVAL.to_errno();
+    }
+    // A restored signal is delivered at the next entry.
+    if hook.state.deliverable(hook.signals).is_some() {
+        hook.vcpu.kick();
+    }
+    0
 }

@@ -16,6 +16,7 @@ pub mod abi;
 pub mod call;
 pub mod event;
 pub mod pstate;
+pub mod regs;
 pub mod signals;
 pub mod state;
 pub mod vcpu;

@@ -66,6 +66,12 @@ impl Signals {
         self.pending.fetch_and(!events, Ordering::AcqRel);
     }
 
+    /// Replaces the pending set, for a restore; owner only, while the vCPU
+    /// cannot run.
+    pub(crate) fn restore_pending(&self, events: u8) {
+        self.pending.store(events, Ordering::Release);
+    }
+
     /// Publishes what the vCPU accepts; owner only.
     pub(crate) fn publish_accepting(&self, events: u8) {
         self.accepting.store(events, Ordering::Release);

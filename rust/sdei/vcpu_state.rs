@@ -125,14 +125,19 @@ impl VcpuState {
 
     /// The event to deliver at the next guest entry, if any: pending,
     /// registered and enabled, on an unmasked vCPU running no handler.
+    ///
+    /// A handler address of 0 is never entered: no guest registers one,
+    /// but a restore may not have written the entry register yet.
     pub fn deliverable(&self, signals: &Signals) -> Option<Event> {
         if self.masked || self.running().is_some() {
             return None;
         }
         let pending = signals.pending();
         Event::all().find(|&event| {
+            let registration = self.registration(event);
             pending & event.bit() != 0
-                && self.registration(event).state == EventState::Registered { enabled: true }
+                && registration.state == EventState::Registered { enabled: true }
+                && registration.entry != 0
         })
     }
 

@@ -35,7 +35,8 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (cpu.clone(), any::<u64>()).prop_map(|(cpu, seed)| Step::Scribble { cpu, seed }),
         3 => cpu.clone().prop_map(|cpu| Step::Enter { cpu }),
         1 => cpu.clone().prop_map(|cpu| Step::Inject { cpu }),
-        1 => cpu.prop_map(|cpu| Step::Reset { cpu }),
+        1 => cpu.clone().prop_map(|cpu| Step::Reset { cpu }),
+        1 => (cpu, any::<u64>()).prop_map(|(cpu, seed)| Step::Migrate { cpu, seed }),
     ]
 }
 

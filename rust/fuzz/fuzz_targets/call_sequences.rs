@@ -68,6 +68,10 @@ fn decode(data: &[u8]) -> Vec<Step> {
                 5 => match b[2] % 4 {
                     0 => Step::Inject { cpu },
                     1 => Step::Reset { cpu },
+                    2 => Step::Migrate {
+                        cpu,
+                        seed: u64::from_le_bytes(b.try_into().unwrap()),
+                    },
                     _ => Step::Enter { cpu },
                 },
                 _ => Step::Enter { cpu },

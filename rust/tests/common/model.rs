@@ -7,8 +7,16 @@
 use super::{Machine, Regs};
 use sdei::abi::Function;
 use sdei::event::Event;
+use sdei::regs::{self, Reg, IDS};
+use sdei::signals::Signals;
 use sdei::state::EventState;
 use sdei::vcpu_state::VcpuState;
+
+fn registered_bits(state: &VcpuState) -> u8 {
+    Event::all()
+        .filter(|&event| state.registration(event).state.is_registered())
+        .fold(0, |bits, event| bits | event.bit())
+}
 
 /// vCPUs in a model run.
 pub const VCPUS: usize = 3;
@@ -35,6 +43,9 @@ pub enum Step {
     Inject { cpu: usize },
     /// KVM resets a vCPU.
     Reset { cpu: usize },
+    /// The VMM saves every SDEI register of a vCPU and restores them, in
+    /// an order `seed` shuffles, into a fresh vCPU that replaces it.
+    Migrate { cpu: usize, seed: u64 },
 }
 
 /// What the test remembers of each vCPU to check the core against.
@@ -157,6 +168,47 @@ pub fn run(steps: &[Step]) {
                     accepted,
                     vm.states[cpu].accepting() & Event::ASYNC_PF.bit() != 0
                 );
+            }
+            Step::Migrate { cpu, seed } => {
+                let saved: Vec<(Reg, u64)> = IDS
+                    .iter()
+                    .map(|&id| {
+                        let reg = Reg::from_id(id).unwrap();
+                        (reg, regs::get(&vm.states[cpu], &vm.signals[cpu], reg))
+                    })
+                    .collect();
+                let mut order: Vec<usize> = (0..saved.len()).collect();
+                let mut rng = seed | 1;
+                for i in (1..order.len()).rev() {
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    order.swap(i, (rng % (i as u64 + 1)) as usize);
+                }
+                let mut state = VcpuState::new();
+                let signals = Signals::new();
+                for &i in &order {
+                    let (reg, value) = saved[i];
+                    assert_eq!(
+                        regs::set(&mut state, &signals, reg, value),
+                        Ok(()),
+                        "{reg:?}"
+                    );
+                }
+                for &(reg, value) in &saved {
+                    assert_eq!(regs::get(&state, &signals, reg), value, "{reg:?} read back");
+                }
+                // What the guest can observe is the same: registrations,
+                // mask, context, and the pending signals it can still take.
+                let old_registered = registered_bits(&vm.states[cpu]);
+                assert_eq!(state, vm.states[cpu]);
+                assert_eq!(
+                    signals.pending(),
+                    vm.signals[cpu].pending() & old_registered
+                );
+                assert_eq!(signals.accepting(), vm.signals[cpu].accepting());
+                vm.states[cpu] = state;
+                vm.signals[cpu] = signals;
             }
             Step::Reset { cpu } => {
                 vm.states[cpu].reset(&vm.signals[cpu]);

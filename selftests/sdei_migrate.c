@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sdei_migrate - SDEI state moves with the vCPU's firmware registers.
+ *
+ * - KVM_GET_REG_LIST lists the 25 SDEI registers (KVM_REG_ARM_FW_REG
+ *   0x100-0x118) with their reset values; others of the reserved range
+ *   do not exist (ENOENT).
+ * - A guest is migrated, as a VMM that knows nothing of SDEI would do it
+ *   (guest memory and every listed register, in list order or shuffled,
+ *   into a fresh VM), at each instant: nothing registered, events ready,
+ *   a signal pending, a handler running, an unregister pending. After each
+ *   it goes on and checks it behaves as without migration: CONTEXT is the
+ *   same, COMPLETE returns to the same place with the same registers, a
+ *   pending event is delivered once.
+ * - Register values hold only what the guest wrote and documented bits.
+ * - Invalid STATUS values and context PSTATEs get EINVAL and change
+ *   nothing; after the VM ran, SET of the value GET returned succeeds.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "sdei.h"
+#include "test_util.h"
+
+#define SDEI_REG(n)	KVM_REG_ARM_FW_REG(0x100 + (n))
+#define REG_STATUS	SDEI_REG(0)
+#define REG_ENTRY(e)	SDEI_REG(1 + 2 * (e))
+#define REG_ARG(e)	SDEI_REG(2 + 2 * (e))
+#define REG_CTX_X(n)	SDEI_REG(5 + (n))
+#define REG_CTX_PC	SDEI_REG(23)
+#define REG_CTX_PSTATE	SDEI_REG(24)
+#define NR_SDEI_REGS	25
+
+#define ST_MASKED	1ULL
+#define ST_EV(e, bits)	((uint64_t)(bits) << (8 * ((e) + 1)))
+#define ST_REG		1
+#define ST_EN		2
+#define ST_RUN		4
+#define ST_UNREG	8
+#define ST_PEND		16
+
+#define ARG0		0x5d0000a0
+#define ARG1		0x5d0000a1
+#define PATTERN(n)	(0x5d00 + (n))
+
+enum stage { FRESH, READY, PENDING_SIGNAL, RUNNING, UNREGISTERING, DONE };
+
+SDEI_DEFINE_HANDLER_ENTRY();
+
+uint64_t after[19];
+void signal_with_pattern(uint64_t mpidr, uint64_t *after);
+extern char sdei_after_signal[];
+
+/* As in sdei_delivery: known x3-x17, SIGNAL to self, record x0-x17. */
+asm(".text\n"
+    ".globl signal_with_pattern\n"
+    ".balign 4\n"
+    "signal_with_pattern:\n"
+    "	stp	x29, x30, [sp, #-16]!\n"
+    "	stp	x19, x20, [sp, #-16]!\n"
+    "	mov	x19, x1\n"
+    "	mov	x2, x0\n"
+    "	movz	x0, #0x002f\n"
+    "	movk	x0, #0xc400, lsl #16\n"
+    "	mov	x1, #0\n"
+    "	mov	x3, #0x5d03\n	mov	x4, #0x5d04\n	mov	x5, #0x5d05\n"
+    "	mov	x6, #0x5d06\n	mov	x7, #0x5d07\n	mov	x8, #0x5d08\n"
+    "	mov	x9, #0x5d09\n	mov	x10, #0x5d0a\n	mov	x11, #0x5d0b\n"
+    "	mov	x12, #0x5d0c\n	mov	x13, #0x5d0d\n	mov	x14, #0x5d0e\n"
+    "	mov	x15, #0x5d0f\n	mov	x16, #0x5d10\n	mov	x17, #0x5d11\n"
+    "	hvc	#0\n"
+    ".globl sdei_after_signal\n"
+    "sdei_after_signal:\n"
+    "	stp	x0, x1, [x19, #0]\n	stp	x2, x3, [x19, #16]\n"
+    "	stp	x4, x5, [x19, #32]\n	stp	x6, x7, [x19, #48]\n"
+    "	stp	x8, x9, [x19, #64]\n	stp	x10, x11, [x19, #80]\n"
+    "	stp	x12, x13, [x19, #96]\n	stp	x14, x15, [x19, #112]\n"
+    "	stp	x16, x17, [x19, #128]\n"
+    "	ldp	x19, x20, [sp], #16\n"
+    "	ldp	x29, x30, [sp], #16\n"
+    "	ret\n");
+
+static uint64_t sw_entries, apf_entries;
+static volatile bool unregister_in_handler;
+
+static void handler(struct sdei_entry_regs *regs)
+{
+	int n;
+
+	if (regs->x[0] == SDEI_EV_ASYNC_PF) {
+		GUEST_ASSERT_EQ(regs->x[1], ARG1);
+		apf_entries++;
+		return;
+	}
+	GUEST_ASSERT_EQ(regs->x[1], ARG0);
+	sw_entries++;
+	if (unregister_in_handler)
+		CHECK(PENDING, SDEI_FN_UNREGISTER, SDEI_EV_SW);
+	GUEST_SYNC(unregister_in_handler ? UNREGISTERING : RUNNING);
+	/* Maybe on another VM now: the context must be the same. */
+	GUEST_ASSERT_EQ(regs->x[2], (uint64_t)sdei_after_signal);
+	for (n = 3; n < 18; n++)
+		CHECK(PATTERN(n), SDEI_FN_CONTEXT, n);
+	CHECK(0, SDEI_FN_CONTEXT, 0);
+}
+
+static void check_after(void)
+{
+	int n;
+
+	GUEST_ASSERT_EQ(after[0], 0);
+	GUEST_ASSERT_EQ(after[2], guest_mpidr());
+	for (n = 3; n < 18; n++)
+		GUEST_ASSERT_EQ(after[n], PATTERN(n));
+}
+
+static void guest_code(void)
+{
+	GUEST_SYNC(FRESH);
+	CHECK(0, SDEI_FN_STATUS, SDEI_EV_SW);
+	CHECK(0, SDEI_FN_PE_MASK);
+	sdei_ready(SDEI_EV_SW, ARG0);
+	CHECK(0, SDEI_FN_REGISTER, SDEI_EV_ASYNC_PF, (uint64_t)sdei_entry, ARG1, 0, 0);
+	CHECK(0, SDEI_FN_ENABLE, SDEI_EV_ASYNC_PF);
+	GUEST_SYNC(READY);
+
+	/* The host raises the async PF event, then migrates. */
+	GUEST_SYNC(PENDING_SIGNAL);
+	GUEST_ASSERT_EQ(apf_entries, 1);
+
+	signal_with_pattern(guest_mpidr(), after);
+	check_after();
+	GUEST_ASSERT_EQ(sw_entries, 1);
+	CHECK(SDEI_ST_REGISTERED | SDEI_ST_ENABLED, SDEI_FN_STATUS, SDEI_EV_SW);
+
+	unregister_in_handler = true;
+	signal_with_pattern(guest_mpidr(), after);
+	check_after();
+	GUEST_ASSERT_EQ(sw_entries, 2);
+	CHECK(0, SDEI_FN_STATUS, SDEI_EV_SW);
+	GUEST_ASSERT_EQ(apf_entries, 1);
+	GUEST_SYNC(DONE);
+	GUEST_DONE();
+}
+
+static uint64_t get(struct kvm_vcpu *vcpu, uint64_t id)
+{
+	uint64_t val;
+
+	vcpu_get_reg(vcpu, id, &val);
+	return val;
+}
+
+static void check_reg_list(struct kvm_vcpu *vcpu)
+{
+	struct kvm_reg_list *list = vcpu_get_reg_list(vcpu);
+	int found = 0, i;
+	uint64_t val;
+
+	for (i = 0; i < list->n; i++) {
+		uint64_t id = list->reg[i];
+
+		if (id < SDEI_REG(0) || id > KVM_REG_ARM_FW_REG(0x1ff))
+			continue;
+		TEST_ASSERT(id == SDEI_REG(found), "SDEI register %d is %#lx", found, id);
+		TEST_ASSERT_EQ(get(vcpu, id), id == REG_STATUS ? ST_MASKED : 0);
+		found++;
+	}
+	TEST_ASSERT_EQ(found, NR_SDEI_REGS);
+	TEST_ASSERT(__vcpu_get_reg(vcpu, SDEI_REG(NR_SDEI_REGS), &val) && errno == ENOENT,
+		    "register past the block must not exist");
+	TEST_ASSERT(__vcpu_set_reg(vcpu, KVM_REG_ARM_FW_REG(0x1ff), 0) && errno == ENOENT,
+		    "register past the block must not exist");
+	free(list);
+}
+
+/*
+ * Copies guest memory. The selftest library keeps host addresses of its
+ * ucall structures in guest memory (ucall.hva): where the source held such
+ * a pointer into its own memory and the destination the equivalent one,
+ * the destination keeps its own. A real guest holds no host pointers.
+ */
+static void copy_guest_memory(struct userspace_mem_region *from,
+			      struct userspace_mem_region *to)
+{
+	uint64_t size = from->region.memory_size, words = size / 8, w;
+	uint64_t src_base = (uint64_t)from->host_mem, dst_base = (uint64_t)to->host_mem;
+	uint64_t *src = from->host_mem, *dst = to->host_mem;
+	uint64_t *before = malloc(size);
+
+	TEST_ASSERT(before && to->region.memory_size == size, "memslot 0 differs");
+	memcpy(before, dst, size);
+	memcpy(dst, src, size);
+	for (w = 0; w < words; w++) {
+		if (src[w] - src_base < size && before[w] - dst_base == src[w] - src_base)
+			dst[w] = before[w];
+	}
+	free(before);
+}
+
+/* What a VMM that knows nothing of SDEI does, into a fresh VM. */
+static struct kvm_vm *migrate(struct kvm_vm *src, struct kvm_vcpu **vcpu, bool shuffle)
+{
+	struct userspace_mem_region *from, *to;
+	struct kvm_reg_list *list;
+	struct kvm_vcpu *dst_vcpu;
+	struct kvm_vm *dst;
+	uint64_t i, j, tmp;
+
+	/* As a VMM does: finish the MMIO the vCPU exited on (the ucall). */
+	vcpu_run_complete_io(*vcpu);
+	list = vcpu_get_reg_list(*vcpu);
+
+	dst = vm_create_with_one_vcpu(&dst_vcpu, guest_code);
+	from = memslot2region(src, 0);
+	to = memslot2region(dst, 0);
+	copy_guest_memory(from, to);
+
+	for (i = list->n - 1; shuffle && i > 0; i--) {
+		j = random() % (i + 1);
+		tmp = list->reg[i];
+		list->reg[i] = list->reg[j];
+		list->reg[j] = tmp;
+	}
+	for (i = 0; i < list->n; i++) {
+		/* Registers come in every size up to 2048 bits (SVE). */
+		uint8_t val[256], cur[256];
+		uint64_t id = list->reg[i];
+		struct kvm_one_reg reg = { .id = id, .addr = (uint64_t)val };
+
+		TEST_ASSERT(KVM_REG_SIZE(id) <= sizeof(val), "register %#lx too large", id);
+		vcpu_get_reg(*vcpu, id, val);
+		vcpu_get_reg(dst_vcpu, id, cur);
+		if (!memcmp(val, cur, KVM_REG_SIZE(id)))
+			continue;
+		TEST_ASSERT(!__vcpu_ioctl(dst_vcpu, KVM_SET_ONE_REG, &reg),
+			    "restoring %#lx: %s", id, strerror(errno));
+	}
+	free(list);
+	kvm_vm_free(src);
+	*vcpu = dst_vcpu;
+	return dst;
+}
+
+static void inject_async_pf(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
+{
+	char path[128], line[32];
+	int fd, len;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/sdei_inject",
+		 getpid(), vm->fd);
+	len = snprintf(line, sizeof(line), "%u %#x", vcpu->id, KVM_ARM_SDEI_ASYNC_PF_EVENT);
+	fd = open(path, O_WRONLY);
+	TEST_ASSERT(fd >= 0 && write(fd, line, len) == len, "inject: %s", strerror(errno));
+	close(fd);
+}
+
+/* Values hold only what the guest wrote, and documented bits. */
+static void check_values(struct kvm_vcpu *vcpu, enum stage stage)
+{
+	uint64_t status = get(vcpu, REG_STATUS);
+
+	switch (stage) {
+	case FRESH:
+		TEST_ASSERT_EQ(status, ST_MASKED);
+		break;
+	case READY:
+		TEST_ASSERT_EQ(status, ST_EV(0, ST_REG | ST_EN) | ST_EV(1, ST_REG | ST_EN));
+		TEST_ASSERT_EQ(get(vcpu, REG_ENTRY(0)), (uint64_t)sdei_entry);
+		TEST_ASSERT_EQ(get(vcpu, REG_ARG(0)), ARG0);
+		TEST_ASSERT_EQ(get(vcpu, REG_ENTRY(1)), (uint64_t)sdei_entry);
+		TEST_ASSERT_EQ(get(vcpu, REG_ARG(1)), ARG1);
+		break;
+	case PENDING_SIGNAL:
+		TEST_ASSERT_EQ(status, ST_EV(0, ST_REG | ST_EN) |
+				       ST_EV(1, ST_REG | ST_EN | ST_PEND));
+		break;
+	case RUNNING:
+	case UNREGISTERING:
+		TEST_ASSERT_EQ(status, ST_EV(0, stage == RUNNING ? ST_REG | ST_EN | ST_RUN :
+						 ST_REG | ST_RUN | ST_UNREG) |
+				       ST_EV(1, ST_REG | ST_EN));
+		for (int n = 3; n < 18; n++)
+			TEST_ASSERT_EQ(get(vcpu, REG_CTX_X(n)), PATTERN(n));
+		TEST_ASSERT_EQ(get(vcpu, REG_CTX_PC), (uint64_t)sdei_after_signal);
+		TEST_ASSERT_EQ(get(vcpu, REG_CTX_PSTATE) & 0x1f, PSR_EL1H);
+		break;
+	case DONE:
+		TEST_ASSERT_EQ(status, ST_EV(1, ST_REG | ST_EN));
+		break;
+	}
+}
+
+static void check_invalid_values(struct kvm_vcpu *vcpu)
+{
+	static const uint64_t bad_status[] = {
+		1ULL << 1, 1ULL << 7, 1ULL << 24, 1ULL << 63,
+		ST_EV(0, ST_EN), ST_EV(0, ST_PEND), ST_EV(0, ST_RUN),
+		ST_EV(0, ST_REG | ST_UNREG), ST_EV(0, ST_REG | ST_RUN | ST_UNREG | ST_EN),
+		ST_EV(0, ST_REG | ST_RUN) | ST_EV(1, ST_REG | ST_RUN),
+	};
+	static const uint64_t bad_pstate[] = { 0x9, 0x8, 0xd, 0x13, 0x1a, 0x1 };
+	uint64_t status = get(vcpu, REG_STATUS), pstate = get(vcpu, REG_CTX_PSTATE);
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad_status); i++) {
+		TEST_ASSERT(__vcpu_set_reg(vcpu, REG_STATUS, bad_status[i]) && errno == EINVAL,
+			    "STATUS %#lx: want EINVAL, got %s", bad_status[i], strerror(errno));
+		TEST_ASSERT_EQ(get(vcpu, REG_STATUS), status);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad_pstate); i++) {
+		TEST_ASSERT(__vcpu_set_reg(vcpu, REG_CTX_PSTATE, bad_pstate[i]) &&
+			    errno == EINVAL, "context PSTATE %#lx: want EINVAL", bad_pstate[i]);
+		TEST_ASSERT_EQ(get(vcpu, REG_CTX_PSTATE), pstate);
+	}
+}
+
+static void run(bool shuffle)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+	int i;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	sdei_handler = handler;
+	sync_global_to_guest(vm, sdei_handler);
+	check_reg_list(vcpu);
+
+	for (;;) {
+		vcpu_run(vcpu);
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			if (uc.args[1] == PENDING_SIGNAL)
+				inject_async_pf(vm, vcpu);
+			check_values(vcpu, uc.args[1]);
+			if (uc.args[1] == DONE) {
+				/* After the VM ran, GET's values go back in. */
+				struct kvm_reg_list *list = vcpu_get_reg_list(vcpu);
+
+				for (i = 0; i < list->n; i++)
+					if (list->reg[i] >= SDEI_REG(0) &&
+					    list->reg[i] < SDEI_REG(NR_SDEI_REGS))
+						vcpu_set_reg(vcpu, list->reg[i],
+							     get(vcpu, list->reg[i]));
+				free(list);
+				check_invalid_values(vcpu);
+			}
+			vm = migrate(vm, &vcpu, shuffle);
+			continue;
+		case UCALL_ABORT:
+			REPORT_GUEST_ASSERT(uc);
+			break;
+		case UCALL_DONE:
+			break;
+		default:
+			TEST_FAIL("unexpected exit %s", exit_reason_str(vcpu->run->exit_reason));
+		}
+		break;
+	}
+	kvm_vm_free(vm);
+	ksft_test_result_pass("migrated at every instant, registers restored %s\n",
+			      shuffle ? "in a shuffled order" : "in list order");
+}
+
+int main(void)
+{
+	ksft_print_header();
+	ksft_set_plan(2);
+	srandom(1);
+	run(false);
+	run(true);
+	ksft_finished();
+}
