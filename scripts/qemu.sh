@@ -3,7 +3,8 @@
 #
 # Pack an initramfs with our /init, the module, the selftests and PLAN,
 # boot the cached kernel in QEMU (KVM runs inside the emulated EL2, in VHE
-# or nVHE MODE) and judge the run. The serial log is kept in
+# or nVHE MODE) and judge the run. slub_debug=U tracks every allocation,
+# which lets sdei_scale measure the provider's memory exactly. The serial log is kept in
 # $OUT/NAME.log, and "passed failed skipped" in $OUT/NAME.result.
 source "$(dirname "$0")/lib.sh"
 
@@ -49,7 +50,7 @@ timeout -k 10 "$timeout_s" qemu-system-aarch64 \
 	-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
 	-smp 2 -m 2G -nic none -display none -monitor none -serial stdio -no-reboot \
 	-kernel "$KBUILD/arch/arm64/boot/Image" -initrd "$OUT/$name.cpio" \
-	-append "console=ttyAMA0 panic=-1 panic_on_warn=1 oops=panic $mode_args" \
+	-append "console=ttyAMA0 panic=-1 panic_on_warn=1 oops=panic slub_debug=U $mode_args" \
 	</dev/null | tee "$log_file"
 qemu_status=${PIPESTATUS[0]}
 set -e
