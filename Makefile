@@ -2,6 +2,7 @@
 #
 #   make demo    boot the patched kernel in QEMU and run a guest using SDEI
 #   make test    every test (host, checks, selftests in QEMU, VHE and nVHE)
+#   make bench   benchmarks: host instruction counts, guest round trips
 #
 # Build outputs live in $(KVM_SDEI_CACHE), default ~/.cache/kvm-sdei.
 
@@ -28,9 +29,10 @@ selftests: kernel
 host-test:
 	cd rust && cargo test
 
-# Instruction counts of the core's hot paths (see Documentation/performance.rst).
+# Benchmarks, not tests: host instruction counts and guest round trips
+# (see Documentation/performance.rst).
 bench:
-	scripts/bench-host.sh
+	scripts/bench.sh
 
 # The long fuzz run (Documentation/testing.rst); FUZZ_RUNS inputs.
 FUZZ_RUNS ?= 5000000

@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 
 version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-key="$version $(content_hash patches/*.patch scripts/kernel.config scripts/kernel.sh)"
+key="$VARIANT $version $(content_hash patches/*.patch scripts/kernel.config scripts/kernel.sh)"
 stamp=$KBUILD/.kvm-sdei-key
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] &&
@@ -30,25 +30,40 @@ if [ ! -f "$KSRC/.kvm-sdei-version" ] ||
 	echo "$version" >"$KSRC/.kvm-sdei-version"
 fi
 
-log "kernel: applying patches/"
-git -C "$KSRC" am --abort >/dev/null 2>&1 || true
-git -C "$KSRC" checkout -q -f -B kvm-sdei base
-for p in "$TOP"/patches/*.patch; do
-	git -C "$KSRC" -c user.name=kvm-sdei -c user.email=kvm-sdei@localhost \
-		am -q --whitespace=nowarn "$p" ||
-		die "patch $(basename "$p") does not apply to linux-source-6.12 $version"
-done
+# Re-apply only when patches/ changed: re-applying touches the patched
+# files, which would make every build tree recompile what includes them.
+patches=$(content_hash patches/*.patch)
+if [ "$(cat "$KSRC/.kvm-sdei-patches" 2>/dev/null)" != "$patches" ] ||
+   [ -n "$(git -C "$KSRC" status --porcelain --untracked-files=no)" ]; then
+	log "kernel: applying patches/"
+	rm -f "$KSRC/.kvm-sdei-patches"
+	git -C "$KSRC" am --abort >/dev/null 2>&1 || true
+	git -C "$KSRC" checkout -q -f -B kvm-sdei base
+	for p in "$TOP"/patches/*.patch; do
+		git -C "$KSRC" -c user.name=kvm-sdei -c user.email=kvm-sdei@localhost \
+			am -q --whitespace=nowarn "$p" ||
+			die "patch $(basename "$p") does not apply to linux-source-6.12 $version"
+	done
+	echo "$patches" >"$KSRC/.kvm-sdei-patches"
+fi
 
-log "kernel: configuring"
+log "kernel: configuring ($VARIANT)"
 mkdir -p "$KBUILD"
-"${KMAKE[@]}" -s KCONFIG_ALLCONFIG="$TOP/scripts/kernel.config" allnoconfig
+fragment=$KBUILD/kvm-sdei.config
+if [ "$VARIANT" = bench ]; then
+	grep -v -E '^CONFIG_(DEBUG_KERNEL|PROVE_LOCKING|DEBUG_ATOMIC_SLEEP|DEBUG_LIST)=' \
+		"$TOP/scripts/kernel.config" >"$fragment"
+else
+	cp "$TOP/scripts/kernel.config" "$fragment"
+fi
+"${KMAKE[@]}" -s KCONFIG_ALLCONFIG="$fragment" allnoconfig
 # Every line of the fragment must have survived Kconfig's dependency checks.
 while read -r line; do
 	case "$line" in
 	CONFIG_*=*) grep -qx "$line" "$KBUILD/.config" ||
 		die "kernel config: '$line' was dropped (unmet dependency?)" ;;
 	esac
-done <"$TOP/scripts/kernel.config"
+done <"$fragment"
 "${KMAKE[@]}" -s rustavailable >/dev/null ||
 	die "Rust toolchain not usable for the kernel (make rustavailable)"
 

@@ -14,8 +14,15 @@ KERNEL_MIN_VERSION=6.12.117
 JOBS=${KVM_SDEI_JOBS:-$(nproc)}
 
 KSRC=$CACHE/src/linux-source-6.12
-KBUILD=$CACHE/build
-OUT=$CACHE/out
+# The test kernel has lockdep and other debugging on; the bench kernel,
+# built for make bench only, has them off so that it measures what users
+# run. Each has its own build tree and outputs.
+VARIANT=${KVM_SDEI_VARIANT:-test}
+case $VARIANT in
+test) KBUILD=$CACHE/build OUT=$CACHE/out ;;
+bench) KBUILD=$CACHE/build-bench OUT=$CACHE/out-bench ;;
+*) echo "KVM_SDEI_VARIANT must be test or bench" >&2; exit 1 ;;
+esac
 
 export PATH=/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH
 KMAKE=(make -C "$KSRC" O="$KBUILD" ARCH=arm64 LLVM=1 -j"$JOBS")

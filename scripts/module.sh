@@ -4,7 +4,7 @@
 # outputs next to the sources and the checkout must stay clean.
 source "$(dirname "$0")/lib.sh"
 
-src=$CACHE/module
+src=$CACHE/module-$VARIANT
 mkdir -p "$src"
 rsync -a --delete --include='*/' --include='*.rs' --include='Kbuild' \
 	--exclude='target/' --exclude='*' \

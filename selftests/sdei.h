@@ -8,6 +8,8 @@
 #define SELFTEST_KVM_SDEI_H
 
 #include <linux/arm_sdei.h>
+#include <pthread.h>
+#include <time.h>
 #include <asm/cputype.h>
 
 #include "kvm_util.h"
@@ -172,6 +174,50 @@ asm(".text\n"								\
     /* Only a refused COMPLETE returns here. */			\
     "	brk	#0x5de1\n")
 
+/*
+ * signal_with_pattern(mpidr, after) is interrupted code with known
+ * registers: it puts SDEI_PATTERN(n) in x3-x17 and Z|C in NZCV, signals
+ * event 0 to @mpidr, and when it resumes at sdei_after_signal stores x0-x17
+ * and NZCV in after[0..18].
+ */
+#define SDEI_PATTERN(n)		(0x5d00 + (n))
+
+void signal_with_pattern(uint64_t mpidr, uint64_t *after);
+extern char sdei_after_signal[];
+
+#define SDEI_DEFINE_SIGNAL_WITH_PATTERN()				\
+	asm(".text\n"                                                   \
+	".globl signal_with_pattern\n"                                  \
+	".balign 4\n"                                                   \
+	"signal_with_pattern:\n"                                        \
+	"	stp	x29, x30, [sp, #-16]!\n"                                  \
+	"	stp	x19, x20, [sp, #-16]!\n"                                  \
+	"	mov	x19, x1\n"                                                \
+	"	mov	x2, x0\n"                                                 \
+	"	movz	x0, #0x002f\n"                                           \
+	"	movk	x0, #0xc400, lsl #16\n"                                  \
+	"	mov	x1, #0\n"                                                 \
+	"	mov	x3, #0x5d03\n	mov	x4, #0x5d04\n	mov	x5, #0x5d05\n"        \
+	"	mov	x6, #0x5d06\n	mov	x7, #0x5d07\n	mov	x8, #0x5d08\n"        \
+	"	mov	x9, #0x5d09\n	mov	x10, #0x5d0a\n	mov	x11, #0x5d0b\n"      \
+	"	mov	x12, #0x5d0c\n	mov	x13, #0x5d0d\n	mov	x14, #0x5d0e\n"     \
+	"	mov	x15, #0x5d0f\n	mov	x16, #0x5d10\n	mov	x17, #0x5d11\n"     \
+	"	mov	x20, #0x60000000\n"                                       \
+	"	msr	nzcv, x20\n"                                              \
+	"	hvc	#0\n"                                                     \
+	".globl sdei_after_signal\n"                                    \
+	"sdei_after_signal:\n"                                          \
+	"	stp	x0, x1, [x19, #0]\n	stp	x2, x3, [x19, #16]\n"             \
+	"	stp	x4, x5, [x19, #32]\n	stp	x6, x7, [x19, #48]\n"            \
+	"	stp	x8, x9, [x19, #64]\n	stp	x10, x11, [x19, #80]\n"          \
+	"	stp	x12, x13, [x19, #96]\n	stp	x14, x15, [x19, #112]\n"       \
+	"	stp	x16, x17, [x19, #128]\n"                                  \
+	"	mrs	x20, nzcv\n"                                              \
+	"	str	x20, [x19, #144]\n"                                       \
+	"	ldp	x19, x20, [sp], #16\n"                                    \
+	"	ldp	x29, x30, [sp], #16\n"                                    \
+	"	ret\n")
+
 /* Registers event @ev with sdei_entry, enables it and unmasks the vCPU. */
 static inline void sdei_ready(uint64_t ev, uint64_t arg)
 {
@@ -202,6 +248,35 @@ static inline void sdei_run_to_done(struct kvm_vcpu *vcpu)
 				  uc.cmd);
 		}
 	}
+}
+
+static inline void *sdei_vcpu_thread(void *vcpu)
+{
+	sdei_run_to_done(vcpu);
+	return NULL;
+}
+
+/*
+ * Runs each of @vcpus to completion in a thread of its own. A vCPU that
+ * is not done within @timeout_s seconds (stuck in WFI, say) fails the
+ * test rather than hanging it.
+ */
+static inline void sdei_run_vcpus(struct kvm_vcpu **vcpus, int n, int timeout_s)
+{
+	pthread_t *threads = calloc(n, sizeof(*threads));
+	struct timespec deadline;
+	int i, r;
+
+	TEST_ASSERT(threads, "out of memory");
+	for (i = 0; i < n; i++)
+		pthread_create(&threads[i], NULL, sdei_vcpu_thread, vcpus[i]);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_s;
+	for (i = 0; i < n; i++) {
+		r = pthread_timedjoin_np(threads[i], NULL, &deadline);
+		TEST_ASSERT(!r, "vCPU %d not done after %ds: %s", i, timeout_s, strerror(r));
+	}
+	free(threads);
 }
 
 #endif /* SELFTEST_KVM_SDEI_H */

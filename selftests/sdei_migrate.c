@@ -41,44 +41,15 @@
 
 #define ARG0		0x5d0000a0
 #define ARG1		0x5d0000a1
-#define PATTERN(n)	(0x5d00 + (n))
+#define PATTERN(n)	SDEI_PATTERN(n)
 
 enum stage { FRESH, READY, PENDING_SIGNAL, RUNNING, UNREGISTERING, DONE };
 
 SDEI_DEFINE_HANDLER_ENTRY();
 
 uint64_t after[19];
-void signal_with_pattern(uint64_t mpidr, uint64_t *after);
-extern char sdei_after_signal[];
 
-/* As in sdei_delivery: known x3-x17, SIGNAL to self, record x0-x17. */
-asm(".text\n"
-    ".globl signal_with_pattern\n"
-    ".balign 4\n"
-    "signal_with_pattern:\n"
-    "	stp	x29, x30, [sp, #-16]!\n"
-    "	stp	x19, x20, [sp, #-16]!\n"
-    "	mov	x19, x1\n"
-    "	mov	x2, x0\n"
-    "	movz	x0, #0x002f\n"
-    "	movk	x0, #0xc400, lsl #16\n"
-    "	mov	x1, #0\n"
-    "	mov	x3, #0x5d03\n	mov	x4, #0x5d04\n	mov	x5, #0x5d05\n"
-    "	mov	x6, #0x5d06\n	mov	x7, #0x5d07\n	mov	x8, #0x5d08\n"
-    "	mov	x9, #0x5d09\n	mov	x10, #0x5d0a\n	mov	x11, #0x5d0b\n"
-    "	mov	x12, #0x5d0c\n	mov	x13, #0x5d0d\n	mov	x14, #0x5d0e\n"
-    "	mov	x15, #0x5d0f\n	mov	x16, #0x5d10\n	mov	x17, #0x5d11\n"
-    "	hvc	#0\n"
-    ".globl sdei_after_signal\n"
-    "sdei_after_signal:\n"
-    "	stp	x0, x1, [x19, #0]\n	stp	x2, x3, [x19, #16]\n"
-    "	stp	x4, x5, [x19, #32]\n	stp	x6, x7, [x19, #48]\n"
-    "	stp	x8, x9, [x19, #64]\n	stp	x10, x11, [x19, #80]\n"
-    "	stp	x12, x13, [x19, #96]\n	stp	x14, x15, [x19, #112]\n"
-    "	stp	x16, x17, [x19, #128]\n"
-    "	ldp	x19, x20, [sp], #16\n"
-    "	ldp	x29, x30, [sp], #16\n"
-    "	ret\n");
+SDEI_DEFINE_SIGNAL_WITH_PATTERN();
 
 static uint64_t sw_entries, apf_entries;
 static volatile bool unregister_in_handler;

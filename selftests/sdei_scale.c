@@ -12,7 +12,6 @@
  * whatever N: nothing is sized by the vCPU count, nothing is per VM.
  */
 #include <dirent.h>
-#include <pthread.h>
 
 #include "sdei.h"
 #include "test_util.h"
@@ -42,12 +41,6 @@ static void guest_code(uint64_t index, uint64_t next_mpidr)
 	while (!__atomic_load_n(&deliveries[index], __ATOMIC_ACQUIRE))
 		asm volatile("wfe");
 	GUEST_DONE();
-}
-
-static void *vcpu_thread(void *arg)
-{
-	sdei_run_to_done(arg);
-	return NULL;
 }
 
 /*
@@ -117,7 +110,6 @@ static long vm_bytes(int n)
 static void run_ring(int n)
 {
 	struct kvm_vcpu **vcpus = calloc(n, sizeof(*vcpus));
-	pthread_t *threads = calloc(n, sizeof(*threads));
 	struct kvm_vm *vm;
 	uint64_t mpidr;
 	int i;
@@ -131,17 +123,13 @@ static void run_ring(int n)
 		vcpu_get_reg(vcpus[(i + 1) % n], KVM_ARM64_SYS_REG(SYS_MPIDR_EL1), &mpidr);
 		vcpu_args_set(vcpus[i], 2, i, mpidr & MPIDR_HWID_BITMASK);
 	}
-	for (i = 0; i < n; i++)
-		pthread_create(&threads[i], NULL, vcpu_thread, vcpus[i]);
-	for (i = 0; i < n; i++)
-		pthread_join(threads[i], NULL);
+	sdei_run_vcpus(vcpus, n, 900);
 
 	sync_global_from_guest(vm, deliveries);
 	for (i = 0; i < n; i++)
 		TEST_ASSERT(deliveries[i] == 1, "%d vCPUs: vCPU %d took %lu events, want 1",
 			    n, i, deliveries[i]);
 	kvm_vm_free(vm);
-	free(threads);
 	free(vcpus);
 }
 

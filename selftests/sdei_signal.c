@@ -9,9 +9,6 @@
  * unregistered, and for MPIDRs of no vCPU; a refused signal is never
  * delivered later.
  */
-#include <pthread.h>
-#include <time.h>
-
 #include "delay.h"
 #include "sdei.h"
 #include "test_util.h"
@@ -135,19 +132,11 @@ static void guest_code(uint64_t index)
 		signaller();
 }
 
-static void *vcpu_thread(void *arg)
-{
-	sdei_run_to_done(arg);
-	return NULL;
-}
-
 int main(void)
 {
 	struct kvm_vcpu *vcpus[2];
-	pthread_t threads[2];
-	struct timespec deadline;
 	struct kvm_vm *vm;
-	int i, r;
+	int i;
 
 	ksft_print_header();
 	ksft_set_plan(1);
@@ -155,18 +144,10 @@ int main(void)
 	vm = vm_create_with_vcpus(2, guest_code, vcpus);
 	sdei_handler = handler;
 	sync_global_to_guest(vm, sdei_handler);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 2; i++)
 		vcpu_args_set(vcpus[i], 1, i);
-		pthread_create(&threads[i], NULL, vcpu_thread, vcpus[i]);
-	}
-
-	/* A vCPU stuck in WFI must fail the test, not hang it. */
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += 120;
-	for (i = 0; i < 2; i++) {
-		r = pthread_timedjoin_np(threads[i], NULL, &deadline);
-		TEST_ASSERT(!r, "vCPU %d did not finish (stuck in WFI?): %s", i, strerror(r));
-	}
+	/* A vCPU stuck in WFI fails the test. */
+	sdei_run_vcpus(vcpus, 2, 120);
 
 	kvm_vm_free(vm);
 	ksft_test_result_pass("SIGNAL to a busy and to a WFI-blocked vCPU, and its refusals\n");

@@ -162,16 +162,10 @@ static void *inject_thread(void *arg)
 	return NULL;
 }
 
-static void *vcpu_thread(void *arg)
-{
-	sdei_run_to_done(arg);
-	return NULL;
-}
-
 int main(void)
 {
 	struct kvm_vcpu *vcpus[NR_VCPUS];
-	pthread_t threads[NR_VCPUS], injector;
+	pthread_t injector;
 	uint64_t total = 0;
 	struct kvm_vm *vm;
 	int i;
@@ -182,13 +176,10 @@ int main(void)
 	vm = vm_create_with_vcpus(NR_VCPUS, guest_code, vcpus);
 	sdei_handler = handler;
 	sync_global_to_guest(vm, sdei_handler);
-	for (i = 0; i < NR_VCPUS; i++) {
-		vcpu_args_set(vcpus[i], 1, i);
-		pthread_create(&threads[i], NULL, vcpu_thread, vcpus[i]);
-	}
-	pthread_create(&injector, NULL, inject_thread, vm);
 	for (i = 0; i < NR_VCPUS; i++)
-		pthread_join(threads[i], NULL);
+		vcpu_args_set(vcpus[i], 1, i);
+	pthread_create(&injector, NULL, inject_thread, vm);
+	sdei_run_vcpus(vcpus, NR_VCPUS, 300);
 	done = true;
 	pthread_join(injector, NULL);
 
