@@ -92,9 +92,7 @@ impl Provider {
             },
             GFP_KERNEL,
         )?;
-        // SAFETY: `ops` is a complete ops table whose functions follow the
-        // hook's contract, and it stays at this address until `drop()`
-        // unregisters it.
+        // SAFETY: `ops` is complete and stays at this address until `drop()` unregisters it.
         to_result(unsafe { bindings::kvm_sdei_register_provider(&*ops) })?;
         Ok(Self { ops })
     }
@@ -102,9 +100,8 @@ impl Provider {
 
 impl Drop for Provider {
     fn drop(&mut self) {
-        // SAFETY: `self.ops` is registered (type invariant). Every VM that
-        // may use it holds a reference on this module, so none is left by
-        // the time the module's exit drops us.
+        // No VM is left to use `ops`: each holds a reference on this module.
+        // SAFETY: `self.ops` is registered (type invariant).
         unsafe { bindings::kvm_sdei_unregister_provider(&*self.ops) };
     }
 }
@@ -147,11 +144,9 @@ impl<'a> Hook<'a> {
         if state.is_null() {
             return None;
         }
-        // SAFETY: `state` came from `KBox::into_foreign()` in `vcpu_create()`
-        // and is only freed by `vcpu_destroy()`, after the vCPU's last hook.
+        // SAFETY: `state` is from `vcpu_create()`; `vcpu_destroy()` frees it after the last hook.
         let per_vcpu = unsafe { KBox::<PerVcpu>::borrow(state) };
-        // SAFETY: we are the only `Hook` for this vCPU, on its thread (see
-        // above), so nothing else references its `state` in `'a`.
+        // SAFETY: we are the only `Hook` for this vCPU (see above): nothing else uses `state`.
         let state = unsafe { &mut *per_vcpu.state.get() };
         Some(Self {
             vcpu: Vcpu {
@@ -177,16 +172,14 @@ struct Vcpu<'a> {
 
 impl Vcpu<'_> {
     fn kick(&self) {
-        // SAFETY: `ptr` is a live vCPU (type invariant); kicking is allowed
-        // from any context.
+        // SAFETY: `ptr` is a live vCPU (type invariant); kicking is allowed from any context.
         unsafe { bindings::kvm_sdei_vcpu_kick(self.ptr.as_ptr()) };
     }
 }
 
 impl Registers for Vcpu<'_> {
     fn gpr(&self, n: u8) -> u64 {
-        // SAFETY: `ptr` is alive and this is its thread (type invariant);
-        // KVM checks `n`.
+        // SAFETY: `ptr` is alive and this is its thread (type invariant); KVM checks `n`.
         unsafe { bindings::kvm_sdei_vcpu_get_gpr(self.ptr.as_ptr(), n.into()) }
     }
 
@@ -236,15 +229,14 @@ impl<'a> Vm for Vcpu<'a> {
 
     fn vcpu_by_mpidr(&self, mpidr: u64) -> Option<Peer<'a>> {
         // SAFETY: `ptr` is a live vCPU (type invariant).
-        let ptr =
-            NonNull::new(unsafe { bindings::kvm_sdei_vcpu_by_mpidr(self.ptr.as_ptr(), mpidr) })?;
+        let found = unsafe { bindings::kvm_sdei_vcpu_by_mpidr(self.ptr.as_ptr(), mpidr) };
+        let ptr = NonNull::new(found)?;
         // SAFETY: `ptr` is a live vCPU of the same VM.
         let state = unsafe { bindings::kvm_sdei_vcpu_state(ptr.as_ptr()) };
         if state.is_null() {
             return None;
         }
-        // SAFETY: `state` came from `vcpu_create()`, and vCPUs are only
-        // destroyed with their VM, which outlives our caller's hook.
+        // SAFETY: `state` is from `vcpu_create()`; vCPUs die with their VM, after our hook.
         let per_vcpu = unsafe { KBox::<PerVcpu>::borrow(state) };
         Some(Peer { ptr, per_vcpu })
     }
@@ -263,8 +255,7 @@ struct Peer<'a> {
 
 impl Peer<'_> {
     fn kick(&self) {
-        // SAFETY: `ptr` is a live vCPU (type invariant); kicking is allowed
-        // from any thread.
+        // SAFETY: `ptr` is a live vCPU (type invariant); kicking is allowed from any thread.
         unsafe { bindings::kvm_sdei_vcpu_kick(self.ptr.as_ptr()) };
     }
 }
@@ -298,8 +289,7 @@ unsafe extern "C" fn vcpu_create(_vcpu: *mut bindings::kvm_vcpu) -> *mut c_void 
 ///
 /// KVM passes what `vcpu_create()` returned, once the vCPU cannot run.
 unsafe extern "C" fn vcpu_destroy(_vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) {
-    // SAFETY: `state` came from `into_foreign()` in `vcpu_create()`, and no
-    // hook uses it any more.
+    // SAFETY: `state` is from `into_foreign()` in `vcpu_create()`, and no hook uses it now.
     drop(unsafe { KBox::<PerVcpu>::from_foreign(state) });
 }
 
@@ -367,8 +357,7 @@ unsafe extern "C" fn inject(
     if state.is_null() {
         return EINVAL.to_errno();
     }
-    // SAFETY: `state` came from `vcpu_create()` and lives as long as the
-    // vCPU; only its atomic `signals` are used from here.
+    // SAFETY: `state` is from `vcpu_create()` and lives with the vCPU; we only use `signals`.
     let per_vcpu = unsafe { KBox::<PerVcpu>::borrow(state) };
     let peer = Peer { ptr, per_vcpu };
     match peer.signals().raise(event) {

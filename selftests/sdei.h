@@ -8,6 +8,8 @@
 #define SELFTEST_KVM_SDEI_H
 
 #include <linux/arm_sdei.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <pthread.h>
 #include <time.h>
 #include <asm/cputype.h>
@@ -226,16 +228,25 @@ static inline void sdei_ready(uint64_t ev, uint64_t arg)
 	sdei(SDEI_FN_PE_UNMASK);
 }
 
-/* Runs @vcpu until it is done, printing its GUEST_PRINTFs. */
-static inline void sdei_run_to_done(struct kvm_vcpu *vcpu)
+/*
+ * Runs *@vcpu until the guest is done, printing its GUEST_PRINTFs and
+ * calling @on_sync for each GUEST_SYNC(stage). @on_sync may replace the
+ * vCPU (a migration does).
+ */
+static inline void sdei_run_syncs(struct kvm_vcpu **vcpu,
+				  void (*on_sync)(struct kvm_vcpu **vcpu, uint64_t stage))
 {
 	struct ucall uc;
 
 	for (;;) {
-		vcpu_run(vcpu);
-		switch (get_ucall(vcpu, &uc)) {
+		vcpu_run(*vcpu);
+		switch (get_ucall(*vcpu, &uc)) {
 		case UCALL_PRINTF:
 			printf("%s", uc.buffer);
+			break;
+		case UCALL_SYNC:
+			TEST_ASSERT(on_sync, "unexpected GUEST_SYNC(%lu)", uc.args[1]);
+			on_sync(vcpu, uc.args[1]);
 			break;
 		case UCALL_ABORT:
 			REPORT_GUEST_ASSERT(uc);
@@ -244,10 +255,36 @@ static inline void sdei_run_to_done(struct kvm_vcpu *vcpu)
 			return;
 		default:
 			TEST_FAIL("vCPU %u: unexpected exit %s, ucall %lu",
-				  vcpu->id, exit_reason_str(vcpu->run->exit_reason),
+				  (*vcpu)->id, exit_reason_str((*vcpu)->run->exit_reason),
 				  uc.cmd);
 		}
 	}
+}
+
+/* Runs @vcpu until it is done, printing its GUEST_PRINTFs. */
+static inline void sdei_run_to_done(struct kvm_vcpu *vcpu)
+{
+	sdei_run_syncs(&vcpu, NULL);
+}
+
+/*
+ * Raises @event on vCPU @vcpu_id through the VM's sdei_inject debugfs file
+ * (the test hook of kvm_sdei_inject_event()); returns 0 or the errno.
+ */
+static inline int sdei_inject(struct kvm_vm *vm, uint32_t vcpu_id, uint32_t event)
+{
+	char path[128], line[32];
+	int fd, len, err = 0;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/sdei_inject",
+		 getpid(), vm->fd);
+	len = snprintf(line, sizeof(line), "%u %#x", vcpu_id, event);
+	fd = open(path, O_WRONLY);
+	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
+	if (write(fd, line, len) < 0)
+		err = errno;
+	close(fd);
+	return err;
 }
 
 static inline void *sdei_vcpu_thread(void *vcpu)

@@ -46,7 +46,7 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
-/* Writes @line to the VM's sdei_inject; returns 0 or the errno. */
+/* Writes @line, as it is, to the VM's sdei_inject; returns 0 or the errno. */
 static int inject(struct kvm_vm *vm, const char *line)
 {
 	char path[128];
@@ -70,12 +70,33 @@ static void expect(struct kvm_vm *vm, const char *line, int want)
 		    strerror(want), strerror(got));
 }
 
+static char line[64];
+
+static void at_stage(struct kvm_vcpu **vcpu, uint64_t stage)
+{
+	struct kvm_vm *vm = (*vcpu)->vm;
+
+	switch (stage) {
+	case 0:
+	case 1:
+	case 2:
+		expect(vm, line, EAGAIN);
+		break;
+	case 3:
+		expect(vm, line, 0);
+		/* Pending already: at most one is kept. */
+		expect(vm, line, 0);
+		break;
+	case 4:
+		ksft_test_result_pass("refused until registered, enabled and unmasked\n");
+		break;
+	}
+}
+
 int main(void)
 {
-	char line[64];
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	struct ucall uc;
 
 	ksft_print_header();
 	ksft_set_plan(2);
@@ -90,36 +111,7 @@ int main(void)
 	expect(vm, "0", EINVAL);
 	expect(vm, "zero one", EINVAL);
 
-	for (;;) {
-		vcpu_run(vcpu);
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			switch (uc.args[1]) {
-			case 0:
-			case 1:
-			case 2:
-				expect(vm, line, EAGAIN);
-				break;
-			case 3:
-				expect(vm, line, 0);
-				/* Pending already: at most one is kept. */
-				expect(vm, line, 0);
-				break;
-			case 4:
-				ksft_test_result_pass("refused until registered, enabled and unmasked\n");
-				break;
-			}
-			continue;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		case UCALL_DONE:
-			break;
-		default:
-			TEST_FAIL("unexpected exit %s", exit_reason_str(vcpu->run->exit_reason));
-		}
-		break;
-	}
+	sdei_run_syncs(&vcpu, at_stage);
 	ksft_test_result_pass("delivered once with its number and argument\n");
 	kvm_vm_free(vm);
 	ksft_finished();

@@ -221,11 +221,15 @@ static const char *const mode_names[] = {
 	[PRIVATE_RESET] = "PRIVATE_RESET in the handler is DENIED, unregisters at COMPLETE",
 };
 
+static void passed(struct kvm_vcpu **vcpu, uint64_t stage)
+{
+	ksft_test_result_pass("%s\n", mode_names[stage]);
+}
+
 int main(void)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	struct ucall uc;
 
 	ksft_print_header();
 	ksft_set_plan(ARRAY_SIZE(mode_names));
@@ -237,22 +241,7 @@ int main(void)
 	sdei_handler = handler;
 	sync_global_to_guest(vm, sdei_handler);
 
-	for (;;) {
-		vcpu_run(vcpu);
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			ksft_test_result_pass("%s\n", mode_names[uc.args[1]]);
-			continue;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		case UCALL_DONE:
-			break;
-		default:
-			TEST_FAIL("unexpected exit %s", exit_reason_str(vcpu->run->exit_reason));
-		}
-		break;
-	}
+	sdei_run_syncs(&vcpu, passed);
 	kvm_vm_free(vm);
 	ksft_finished();
 }

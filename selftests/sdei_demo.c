@@ -8,9 +8,6 @@
  * is also in the test plan, where any answer other than the contract's
  * fails it.
  */
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "sdei.h"
 #include "test_util.h"
 
@@ -61,13 +58,19 @@ static void guest_code(void)
 	GUEST_DONE();
 }
 
+static void raise_async_pf(struct kvm_vcpu **vcpu, uint64_t stage)
+{
+	int err;
+
+	printf("host: raising the async PF event on vCPU %u\n", (*vcpu)->id);
+	err = sdei_inject((*vcpu)->vm, (*vcpu)->id, KVM_ARM_SDEI_ASYNC_PF_EVENT);
+	TEST_ASSERT(!err, "inject: %s", strerror(err));
+}
+
 int main(void)
 {
-	char path[128], line[32];
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	struct ucall uc;
-	int fd;
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	sdei_handler = handler;
@@ -75,35 +78,8 @@ int main(void)
 	printf("host: VM created; KVM_REG_ARM_STD_BMAP offers SDEI: %s\n",
 	       sdei_bmap_bit(vcpu) ? "yes" : "no");
 
-	for (;;) {
-		vcpu_run(vcpu);
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_PRINTF:
-			printf("%s", uc.buffer);
-			continue;
-		case UCALL_SYNC:
-			snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/sdei_inject",
-				 getpid(), vm->fd);
-			snprintf(line, sizeof(line), "%u %#x", vcpu->id,
-				 KVM_ARM_SDEI_ASYNC_PF_EVENT);
-			printf("host: raising the async PF event on vCPU %u (%s)\n",
-			       vcpu->id, path);
-			fd = open(path, O_WRONLY);
-			TEST_ASSERT(fd >= 0 && write(fd, line, strlen(line)) > 0,
-				    "inject: %s", strerror(errno));
-			close(fd);
-			continue;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		case UCALL_DONE:
-			printf("host: guest finished\n");
-			break;
-		default:
-			TEST_FAIL("unexpected exit: %s", exit_reason_str(vcpu->run->exit_reason));
-		}
-		break;
-	}
+	sdei_run_syncs(&vcpu, raise_async_pf);
+	printf("host: guest finished\n");
 
 	kvm_vm_free(vm);
 	return 0;

@@ -215,15 +215,9 @@ static struct kvm_vm *migrate(struct kvm_vm *src, struct kvm_vcpu **vcpu, bool s
 
 static void inject_async_pf(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 {
-	char path[128], line[32];
-	int fd, len;
+	int err = sdei_inject(vm, vcpu->id, KVM_ARM_SDEI_ASYNC_PF_EVENT);
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/sdei_inject",
-		 getpid(), vm->fd);
-	len = snprintf(line, sizeof(line), "%u %#x", vcpu->id, KVM_ARM_SDEI_ASYNC_PF_EVENT);
-	fd = open(path, O_WRONLY);
-	TEST_ASSERT(fd >= 0 && write(fd, line, len) == len, "inject: %s", strerror(errno));
-	close(fd);
+	TEST_ASSERT(!err, "inject: %s", strerror(err));
 }
 
 /* Values hold only what the guest wrote, and documented bits. */
@@ -286,52 +280,44 @@ static void check_invalid_values(struct kvm_vcpu *vcpu)
 	}
 }
 
-static void run(bool shuffle)
+static bool restore_shuffled;
+
+/* At each instant: check what the registers say, then migrate. */
+static void at_stage(struct kvm_vcpu **vcpu, uint64_t stage)
+{
+	int i;
+
+	if (stage == PENDING_SIGNAL)
+		inject_async_pf((*vcpu)->vm, *vcpu);
+	check_values(*vcpu, stage);
+	if (stage == DONE) {
+		/* After the VM ran, GET's values go back in. */
+		struct kvm_reg_list *list = vcpu_get_reg_list(*vcpu);
+
+		for (i = 0; i < list->n; i++)
+			if (list->reg[i] >= SDEI_REG(0) && list->reg[i] < SDEI_REG(NR_SDEI_REGS))
+				vcpu_set_reg(*vcpu, list->reg[i], get(*vcpu, list->reg[i]));
+		free(list);
+		check_invalid_values(*vcpu);
+	}
+	migrate((*vcpu)->vm, vcpu, restore_shuffled);
+}
+
+static void run(bool shuffled)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	struct ucall uc;
-	int i;
 
+	restore_shuffled = shuffled;
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	sdei_handler = handler;
 	sync_global_to_guest(vm, sdei_handler);
 	check_reg_list(vcpu);
 
-	for (;;) {
-		vcpu_run(vcpu);
-		switch (get_ucall(vcpu, &uc)) {
-		case UCALL_SYNC:
-			if (uc.args[1] == PENDING_SIGNAL)
-				inject_async_pf(vm, vcpu);
-			check_values(vcpu, uc.args[1]);
-			if (uc.args[1] == DONE) {
-				/* After the VM ran, GET's values go back in. */
-				struct kvm_reg_list *list = vcpu_get_reg_list(vcpu);
-
-				for (i = 0; i < list->n; i++)
-					if (list->reg[i] >= SDEI_REG(0) &&
-					    list->reg[i] < SDEI_REG(NR_SDEI_REGS))
-						vcpu_set_reg(vcpu, list->reg[i],
-							     get(vcpu, list->reg[i]));
-				free(list);
-				check_invalid_values(vcpu);
-			}
-			vm = migrate(vm, &vcpu, shuffle);
-			continue;
-		case UCALL_ABORT:
-			REPORT_GUEST_ASSERT(uc);
-			break;
-		case UCALL_DONE:
-			break;
-		default:
-			TEST_FAIL("unexpected exit %s", exit_reason_str(vcpu->run->exit_reason));
-		}
-		break;
-	}
-	kvm_vm_free(vm);
+	sdei_run_syncs(&vcpu, at_stage);
+	kvm_vm_free(vcpu->vm);
 	ksft_test_result_pass("migrated at every instant, registers restored %s\n",
-			      shuffle ? "in a shuffled order" : "in list order");
+			      shuffled ? "in a shuffled order" : "in list order");
 }
 
 int main(void)
