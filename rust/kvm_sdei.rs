@@ -316,7 +316,10 @@ unsafe extern "C" fn call(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) -> 
         return EINVAL.to_errno();
     };
     if let Outcome::Kick(target) = handle_call(hook.state, hook.signals, &mut hook.vcpu) {
-        target.kick();
+        // The caller itself is kicked below, once, if it has something.
+        if target.ptr != hook.vcpu.ptr {
+            target.kick();
+        }
     }
     // PE_UNMASK, COMPLETE, SIGNAL to itself... may have made an event
     // deliverable here: take it before the guest runs again.

@@ -114,10 +114,16 @@ impl VcpuState {
     /// Tells other threads what the vCPU accepts, and drops signals for
     /// events that are no longer registered.
     pub fn publish(&self, signals: &Signals) {
+        signals.publish_accepting(self.accepting());
+        self.drop_stale_signals(signals);
+    }
+
+    /// Drops signals raised for events unregistered since: the guest can
+    /// never take them.
+    fn drop_stale_signals(&self, signals: &Signals) {
         let unregistered = Event::all()
             .filter(|&event| !self.registration(event).state.is_registered())
             .fold(0, |bits, event| bits | event.bit());
-        signals.publish_accepting(self.accepting());
         if signals.pending() & unregistered != 0 {
             signals.clear_pending(unregistered);
         }
@@ -149,8 +155,8 @@ impl VcpuState {
     /// ELR_EL1 and SPSR_EL1 are left alone. The caller must have committed
     /// any pending PC adjustment first.
     pub fn deliver(&mut self, signals: &Signals, regs: &mut impl Registers) -> Option<Event> {
-        // Signals for events unregistered since they were raised go.
-        self.publish(signals);
+        // What the vCPU accepts was published when it last changed.
+        self.drop_stale_signals(signals);
         let event = self.deliverable(signals)?;
         let registration = *self.registration(event);
         self.apply(event, Action::Dispatch).ok()?;
