@@ -16,7 +16,7 @@
 
 use core::{
     cell::UnsafeCell,
-    ffi::{c_int, c_void},
+    ffi::{c_int, c_uint, c_void},
     marker::PhantomData,
     ptr::NonNull,
 };
@@ -178,14 +178,18 @@ impl Vcpu<'_> {
 }
 
 impl Registers for Vcpu<'_> {
-    fn gpr(&self, n: u8) -> u64 {
-        // SAFETY: `ptr` is alive and this is its thread (type invariant); KVM checks `n`.
-        unsafe { bindings::kvm_sdei_vcpu_get_gpr(self.ptr.as_ptr(), n.into()) }
+    fn read_gprs(&self, values: &mut [u64]) {
+        // KVM refuses more than 31 registers, so saturating cannot overrun.
+        let nr = c_uint::try_from(values.len()).unwrap_or(c_uint::MAX);
+        // SAFETY: `ptr` is alive and this is its thread (type invariant);
+        // `values` has room for the `nr` registers KVM copies.
+        unsafe { bindings::kvm_sdei_vcpu_read_gprs(self.ptr.as_ptr(), values.as_mut_ptr(), nr) }
     }
 
-    fn set_gpr(&mut self, n: u8, value: u64) {
-        // SAFETY: as in `gpr()`.
-        unsafe { bindings::kvm_sdei_vcpu_set_gpr(self.ptr.as_ptr(), n.into(), value) }
+    fn write_gprs(&mut self, values: &[u64]) {
+        let nr = c_uint::try_from(values.len()).unwrap_or(c_uint::MAX);
+        // SAFETY: as in `read_gprs()`; `values` holds the `nr` registers KVM copies.
+        unsafe { bindings::kvm_sdei_vcpu_write_gprs(self.ptr.as_ptr(), values.as_ptr(), nr) }
     }
 
     fn pc(&self) -> u64 {
@@ -316,16 +320,15 @@ unsafe extern "C" fn call(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) -> 
         return EINVAL.to_errno();
     };
     if let Outcome::Kick(target) = handle_call(hook.state, hook.signals, &mut hook.vcpu) {
-        // The caller itself is kicked below, once, if it has something.
+        // The caller takes its own events below.
         if target.ptr != hook.vcpu.ptr {
             target.kick();
         }
     }
-    // PE_UNMASK, COMPLETE, SIGNAL to itself... may have made an event
-    // deliverable here: take it before the guest runs again.
-    if hook.state.deliverable(hook.signals).is_some() {
-        hook.vcpu.kick();
-    }
+    // PE_UNMASK, COMPLETE, a SIGNAL to itself... may have made an event
+    // deliverable. The PC is already the one the call returns to, so enter
+    // the handler now rather than through a KVM_REQ_SDEI round trip.
+    hook.state.deliver(hook.signals, &mut hook.vcpu);
     1
 }
 

@@ -24,21 +24,24 @@ pub enum Outcome<T> {
 
 /// Handles the SDEI call in the registers of `vcpu`, the caller.
 ///
-/// Afterwards the glue should check [`VcpuState::deliverable`]: a call can
-/// make an event deliverable on the caller (PE_UNMASK, COMPLETE, a SIGNAL
-/// to itself...).
+/// Afterwards the glue should [`VcpuState::deliver`]: a call can make an
+/// event deliverable on the caller (PE_UNMASK, COMPLETE, a SIGNAL to
+/// itself...), and the PC is already the one the call returns to.
 pub fn handle_call<V: Registers + Vm>(
     state: &mut VcpuState,
     signals: &Signals,
     vcpu: &mut V,
 ) -> Outcome<V::Target> {
+    let mut args = [0; ARGS];
+    vcpu.read_gprs(&mut args);
     let mut call = Call {
         state,
         signals,
         regs: vcpu,
+        args,
     };
     // SMCCC: the function ID is the low 32 bits of x0.
-    let id = call.regs.gpr(0) as u32;
+    let id = call.args[0] as u32;
     let (result, outcome) = match Function::from_id(id) {
         Some(Function::EventComplete) => match call.complete(None) {
             Ok(()) => return Outcome::Resume,
@@ -59,7 +62,7 @@ pub fn handle_call<V: Registers + Vm>(
         None => (Err(Error::NotSupported), Outcome::Resume),
     };
     call.state.publish(call.signals);
-    call.regs.set_gpr(0, to_x0(result));
+    call.regs.write_gprs(&[to_x0(result)]);
     outcome
 }
 
@@ -68,14 +71,20 @@ struct Call<'a, V> {
     state: &'a mut VcpuState,
     signals: &'a Signals,
     regs: &'a mut V,
+    /// x0 (the function ID) to x5 as the call was made.
+    args: [u64; ARGS],
 }
 
+/// The most registers an SDEI call takes: the function ID and five
+/// arguments (SDEI_EVENT_REGISTER's).
+const ARGS: usize = 6;
+
 impl<V: Registers + Vm> Call<'_, V> {
-    fn arg(&self, n: u8) -> u64 {
-        self.regs.gpr(n)
+    fn arg(&self, n: usize) -> u64 {
+        self.args[n]
     }
 
-    fn event(&self, n: u8) -> core::result::Result<Event, Error> {
+    fn event(&self, n: usize) -> core::result::Result<Event, Error> {
         Event::from_number(self.arg(n)).ok_or(Error::InvalidParameters)
     }
 

@@ -74,6 +74,10 @@ impl Signals {
 
     /// Publishes what the vCPU accepts; owner only.
     pub(crate) fn publish_accepting(&self, events: u8) {
-        self.accepting.store(events, Ordering::Release);
+        // Most calls change nothing: leave the line that signalling vCPUs
+        // read clean then. Relaxed: only the owner ever writes it.
+        if self.accepting.load(Ordering::Relaxed) != events {
+            self.accepting.store(events, Ordering::Release);
+        }
     }
 }

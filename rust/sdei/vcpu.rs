@@ -9,10 +9,13 @@ use super::signals::Signals;
 /// The KVM glue implements it over a real vCPU, the host tests over plain
 /// fields, so the whole protocol can be tested without a kernel.
 pub trait Registers {
-    /// Reads general-purpose register `x<n>`, `n` in 0..=30.
-    fn gpr(&self, n: u8) -> u64;
-    /// Writes general-purpose register `x<n>`, `n` in 0..=30.
-    fn set_gpr(&mut self, n: u8, value: u64);
+    /// Reads x0 onwards into `values`, at most 31 of them.
+    ///
+    /// One copy, not one call per register: a call reads all its
+    /// arguments at once, and a delivery saves x0-x17.
+    fn read_gprs(&self, values: &mut [u64]);
+    /// Writes `values` to x0 onwards, at most 31 of them.
+    fn write_gprs(&mut self, values: &[u64]);
     /// Reads the PC the guest resumes at.
     fn pc(&self) -> u64;
     /// Sets the PC the guest resumes at.

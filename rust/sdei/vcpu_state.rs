@@ -167,15 +167,15 @@ impl VcpuState {
             pstate: regs.pstate(),
             ..Context::default()
         };
-        for (n, gpr) in (0u8..).zip(context.gprs.iter_mut()) {
-            *gpr = regs.gpr(n);
-        }
+        regs.read_gprs(&mut context.gprs);
         self.context = context;
 
-        regs.set_gpr(0, event.info().number.into());
-        regs.set_gpr(1, registration.arg);
-        regs.set_gpr(2, context.pc);
-        regs.set_gpr(3, context.pstate);
+        regs.write_gprs(&[
+            event.info().number.into(),
+            registration.arg,
+            context.pc,
+            context.pstate,
+        ]);
         regs.set_pc(registration.entry);
         regs.set_pstate(pstate::exception_entry(context.pstate, regs.sctlr_el1()));
         Some(event)
@@ -202,9 +202,7 @@ impl VcpuState {
         self.apply(event, Action::Complete)?;
 
         let context = self.context;
-        for (n, gpr) in (0u8..).zip(context.gprs) {
-            regs.set_gpr(n, gpr);
-        }
+        regs.write_gprs(&context.gprs);
         match resume_at {
             None => {
                 regs.set_pc(context.pc);

@@ -51,11 +51,11 @@ impl Regs {
 }
 
 impl Registers for Regs {
-    fn gpr(&self, n: u8) -> u64 {
-        self.x[usize::from(n)]
+    fn read_gprs(&self, values: &mut [u64]) {
+        values.copy_from_slice(&self.x[..values.len()]);
     }
-    fn set_gpr(&mut self, n: u8, value: u64) {
-        self.x[usize::from(n)] = value;
+    fn write_gprs(&mut self, values: &[u64]) {
+        self.x[..values.len()].copy_from_slice(values);
     }
     fn pc(&self) -> u64 {
         self.pc
@@ -93,11 +93,11 @@ pub struct Caller<'a> {
 }
 
 impl Registers for Caller<'_> {
-    fn gpr(&self, n: u8) -> u64 {
-        self.regs.gpr(n)
+    fn read_gprs(&self, values: &mut [u64]) {
+        self.regs.read_gprs(values);
     }
-    fn set_gpr(&mut self, n: u8, value: u64) {
-        self.regs.set_gpr(n, value);
+    fn write_gprs(&mut self, values: &[u64]) {
+        self.regs.write_gprs(values);
     }
     fn pc(&self) -> u64 {
         self.regs.pc
