@@ -162,13 +162,11 @@ impl VcpuState {
         self.apply(event, Action::Dispatch).ok()?;
         signals.clear_pending(event.bit());
 
-        let mut context = Context {
-            pc: regs.pc(),
-            pstate: regs.pstate(),
-            ..Context::default()
-        };
+        // Saved in place: no temporary context to copy.
+        let context = &mut self.context;
+        context.pc = regs.pc();
+        context.pstate = regs.pstate();
         regs.read_gprs(&mut context.gprs);
-        self.context = context;
 
         regs.write_gprs(&[
             event.info().number.into(),
@@ -201,7 +199,7 @@ impl VcpuState {
         let event = self.running().ok_or(Error::Denied)?;
         self.apply(event, Action::Complete)?;
 
-        let context = self.context;
+        let context = &self.context;
         regs.write_gprs(&context.gprs);
         match resume_at {
             None => {
