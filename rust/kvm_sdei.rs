@@ -226,6 +226,11 @@ impl Registers for Vcpu<'_> {
         // SAFETY: as in `pc()`.
         unsafe { bindings::kvm_sdei_vcpu_get_sctlr_el1(self.ptr.as_ptr()) }
     }
+
+    fn has_mte(&self) -> bool {
+        // SAFETY: `ptr` is a live vCPU (type invariant).
+        unsafe { bindings::kvm_sdei_vcpu_has_mte(self.ptr.as_ptr()) }
+    }
 }
 
 impl<'a> Vm for Vcpu<'a> {

@@ -47,7 +47,7 @@ spec=$OUT/$name.cpio-spec
 log "qemu: booting ($mode, $name), serial log in $log_file"
 set +e
 timeout -k 10 "$timeout_s" qemu-system-aarch64 \
-	-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on \
+	-M virt,virtualization=on,mte=on,gic-version=3 -cpu max,pauth-impdef=on \
 	-smp 2 -m 2G -nic none -display none -monitor none -serial stdio -no-reboot \
 	-kernel "$KBUILD/arch/arm64/boot/Image" -initrd "$OUT/$name.cpio" \
 	-append "console=ttyAMA0 panic=-1 panic_on_warn=1 oops=panic slub_debug=U $mode_args" \

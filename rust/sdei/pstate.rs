@@ -26,6 +26,8 @@ pub const PAN: u64 = 1 << 22;
 pub const UAO: u64 = 1 << 23;
 /// PSTATE.DIT.
 pub const DIT: u64 = 1 << 24;
+/// PSTATE.TCO, MTE tag check override.
+pub const TCO: u64 = 1 << 25;
 /// PSTATE.{N,Z,C,V}.
 pub const NZCV: u64 = 0xf << 28;
 
@@ -34,12 +36,13 @@ pub const SCTLR_SPAN: u64 = 1 << 23;
 /// SCTLR_EL1.DSSBS: the value of PSTATE.SSBS on exception entry.
 pub const SCTLR_DSSBS: u64 = 1 << 44;
 
-/// The PSTATE an exception taken to EL1h from `interrupted` starts with.
+/// The PSTATE an exception taken to EL1h from `interrupted` starts with,
+/// in a guest with MTE if `mte`.
 ///
 /// As the architecture's TakeException(): AArch64 EL1h with D, A, I and F
 /// masked; PAN set unless SCTLR_EL1.SPAN says to keep it; SSBS from
-/// SCTLR_EL1.DSSBS; NZCV and DIT kept; everything else (BTYPE, IL, SS,
-/// UAO) cleared.
+/// SCTLR_EL1.DSSBS; TCO set if the guest has MTE; NZCV and DIT kept;
+/// everything else (BTYPE, IL, SS, UAO, and TCO without MTE) cleared.
 ///
 /// # Examples
 ///
@@ -47,10 +50,15 @@ pub const SCTLR_DSSBS: u64 = 1 << 44;
 /// use sdei::pstate::*;
 ///
 /// let from_el1 = NZCV | MODE_EL1H;
-/// assert_eq!(exception_entry(from_el1, 0), NZCV | PAN | D | A | I | F | MODE_EL1H);
+/// let entry = NZCV | PAN | D | A | I | F | MODE_EL1H;
+/// assert_eq!(exception_entry(from_el1, 0, false), entry);
+/// assert_eq!(exception_entry(from_el1, 0, true), entry | TCO);
 /// ```
-pub const fn exception_entry(interrupted: u64, sctlr_el1: u64) -> u64 {
+pub const fn exception_entry(interrupted: u64, sctlr_el1: u64, mte: bool) -> u64 {
     let mut pstate = (interrupted & (NZCV | DIT)) | D | A | I | F | MODE_EL1H;
+    if mte {
+        pstate |= TCO;
+    }
     if sctlr_el1 & SCTLR_SPAN == 0 {
         pstate |= PAN;
     } else {

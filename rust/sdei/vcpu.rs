@@ -30,6 +30,8 @@ pub trait Registers {
     fn set_spsr_el1(&mut self, value: u64);
     /// Reads SCTLR_EL1.
     fn sctlr_el1(&self) -> u64;
+    /// Whether the guest has MTE, so that taking an exception sets TCO.
+    fn has_mte(&self) -> bool;
 }
 
 /// The vCPUs of the calling vCPU's VM, as `SDEI_EVENT_SIGNAL` finds them.

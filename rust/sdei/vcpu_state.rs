@@ -175,7 +175,11 @@ impl VcpuState {
             context.pstate,
         ]);
         regs.set_pc(registration.entry);
-        regs.set_pstate(pstate::exception_entry(context.pstate, regs.sctlr_el1()));
+        regs.set_pstate(pstate::exception_entry(
+            context.pstate,
+            regs.sctlr_el1(),
+            regs.has_mte(),
+        ));
         Some(event)
     }
 
@@ -210,7 +214,11 @@ impl VcpuState {
                 regs.set_elr_el1(context.pc);
                 regs.set_spsr_el1(context.pstate);
                 regs.set_pc(address);
-                regs.set_pstate(pstate::exception_entry(context.pstate, regs.sctlr_el1()));
+                regs.set_pstate(pstate::exception_entry(
+                    context.pstate,
+                    regs.sctlr_el1(),
+                    regs.has_mte(),
+                ));
             }
         }
         self.context = Context::default();

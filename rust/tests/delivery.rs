@@ -29,7 +29,10 @@ fn delivery_sets_x0_to_x3_pc_and_pstate_only() {
     assert_eq!(after.x[3], before.pstate, "interrupted PSTATE");
     assert_eq!(after.x[4..], before.x[4..], "x4-x30 untouched");
     assert_eq!(after.pc, ENTRY);
-    assert_eq!(after.pstate, exception_entry(GUEST_PSTATE, GUEST_SCTLR));
+    assert_eq!(
+        after.pstate,
+        exception_entry(GUEST_PSTATE, GUEST_SCTLR, false)
+    );
     assert_eq!(
         (after.elr_el1, after.spsr_el1),
         (before.elr_el1, before.spsr_el1)
@@ -97,6 +100,46 @@ fn delivery_keeps_nzcv_and_dit() {
 }
 
 #[test]
+fn delivery_sets_tco_only_in_a_guest_with_mte() {
+    for (mte, interrupted_tco, want_tco) in [
+        (false, 0, 0),
+        (false, TCO, 0),
+        (true, 0, TCO),
+        (true, TCO, TCO),
+    ] {
+        let mut vm = signalled();
+        vm.regs[0].mte = mte;
+        vm.regs[0].pstate = MODE_EL1H | interrupted_tco;
+        vm.enter(0);
+        assert_eq!(vm.regs[0].x[3] & TCO, interrupted_tco, "x3 as interrupted");
+        assert_eq!(
+            vm.regs[0].pstate & TCO,
+            want_tco,
+            "MTE {mte} TCO {interrupted_tco:#x}"
+        );
+    }
+}
+
+#[test]
+fn complete_restores_tco_as_interrupted_and_resume_sets_it_with_mte() {
+    for resume in [false, true] {
+        let mut vm = signalled();
+        vm.regs[0].mte = true;
+        vm.regs[0].pstate = MODE_EL1H;
+        vm.enter(0);
+        assert_eq!(vm.regs[0].pstate & TCO, TCO);
+        if resume {
+            vm.call(0, EventCompleteAndResume, &[0xffff_8000_0801_0280]);
+            assert_eq!(vm.regs[0].pstate & TCO, TCO, "entered as an IRQ");
+            assert_eq!(vm.regs[0].spsr_el1 & TCO, 0, "SPSR as interrupted");
+        } else {
+            vm.call(0, EventComplete, &[]);
+            assert_eq!(vm.regs[0].pstate & TCO, 0, "restored as interrupted");
+        }
+    }
+}
+
+#[test]
 fn context_returns_the_interrupted_x0_to_x17() {
     let mut vm = signalled();
     let interrupted = vm.regs[0].clone();
@@ -149,7 +192,7 @@ fn complete_and_resume_enters_the_resume_address_as_an_irq() {
     assert_eq!(after.spsr_el1, interrupted.pstate);
     assert_eq!(
         after.pstate,
-        exception_entry(interrupted.pstate, GUEST_SCTLR)
+        exception_entry(interrupted.pstate, GUEST_SCTLR, false)
     );
     assert_eq!(
         after.pstate & (D | A | I | F | 0x1f),

@@ -30,6 +30,8 @@ pub struct Regs {
     pub elr_el1: u64,
     pub spsr_el1: u64,
     pub sctlr_el1: u64,
+    /// Whether the guest has MTE.
+    pub mte: bool,
 }
 
 impl Regs {
@@ -46,6 +48,7 @@ impl Regs {
             elr_el1: 0xe1e1,
             spsr_el1: 0x5959,
             sctlr_el1: GUEST_SCTLR,
+            mte: false,
         }
     }
 }
@@ -77,6 +80,9 @@ impl Registers for Regs {
     }
     fn sctlr_el1(&self) -> u64 {
         self.sctlr_el1
+    }
+    fn has_mte(&self) -> bool {
+        self.mte
     }
 }
 
@@ -119,6 +125,9 @@ impl Registers for Caller<'_> {
     }
     fn sctlr_el1(&self) -> u64 {
         self.regs.sctlr_el1
+    }
+    fn has_mte(&self) -> bool {
+        self.regs.mte
     }
 }
 
