@@ -181,14 +181,13 @@ impl Registers for Vcpu<'_> {
     fn read_gprs(&self, values: &mut [u64]) {
         // KVM refuses more than 31 registers, so saturating cannot overrun.
         let nr = c_uint::try_from(values.len()).unwrap_or(c_uint::MAX);
-        // SAFETY: `ptr` is alive and this is its thread (type invariant);
-        // `values` has room for the `nr` registers KVM copies.
+        // SAFETY: `ptr` is alive, this is its thread (type invariant); `values` fits `nr`.
         unsafe { bindings::kvm_sdei_vcpu_read_gprs(self.ptr.as_ptr(), values.as_mut_ptr(), nr) }
     }
 
     fn write_gprs(&mut self, values: &[u64]) {
         let nr = c_uint::try_from(values.len()).unwrap_or(c_uint::MAX);
-        // SAFETY: as in `read_gprs()`; `values` holds the `nr` registers KVM copies.
+        // SAFETY: as in `read_gprs()`; `values` holds `nr` registers.
         unsafe { bindings::kvm_sdei_vcpu_write_gprs(self.ptr.as_ptr(), values.as_ptr(), nr) }
     }
 

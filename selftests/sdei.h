@@ -128,6 +128,14 @@ extern void (*sdei_handler)(struct sdei_entry_regs *regs);
 extern uint64_t sdei_finish_fn;
 extern uint64_t sdei_finish_arg;
 
+/* Makes @handler the guest's SDEI handler, in the guest's memory. */
+static inline void sdei_set_handler(struct kvm_vm *vm,
+				    void (*handler)(struct sdei_entry_regs *regs))
+{
+	sdei_handler = handler;
+	sync_global_to_guest(vm, sdei_handler);
+}
+
 #define SDEI_DEFINE_HANDLER_ENTRY()					\
 void (*sdei_handler)(struct sdei_entry_regs *regs);			\
 uint64_t sdei_finish_fn = SDEI_FN_COMPLETE;				\

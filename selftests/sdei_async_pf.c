@@ -102,8 +102,7 @@ int main(void)
 	ksft_set_plan(2);
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	sdei_handler = handler;
-	sync_global_to_guest(vm, sdei_handler);
+	sdei_set_handler(vm, handler);
 	snprintf(line, sizeof(line), "%u %#x", vcpu->id, KVM_ARM_SDEI_ASYNC_PF_EVENT);
 
 	expect(vm, "7 0x40400001", ENOENT);	/* no such vCPU */

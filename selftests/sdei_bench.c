@@ -264,8 +264,7 @@ int main(void)
 	struct kvm_vcpu *vcpus[2];
 	struct kvm_vm *vm;
 	vm = vm_create_with_vcpus(2, guest_code, vcpus);
-	sdei_handler = handler;
-	sync_global_to_guest(vm, sdei_handler);
+	sdei_set_handler(vm, handler);
 	for (int i = 0; i < 2; i++)
 		vcpu_args_set(vcpus[i], 1, i);
 	sdei_run_vcpus(vcpus, 2, 600);

@@ -151,8 +151,7 @@ static void run(enum sdei_conduit conduit)
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	sdei_conduit = conduit;
 	sync_global_to_guest(vm, sdei_conduit);
-	sdei_handler = unexpected_event;
-	sync_global_to_guest(vm, sdei_handler);
+	sdei_set_handler(vm, unexpected_event);
 	sdei_run_to_done(vcpu);
 	kvm_vm_free(vm);
 	ksft_test_result_pass("every call in every state, over %s\n",

@@ -238,8 +238,7 @@ int main(void)
 	vm_init_descriptor_tables(vm);
 	vcpu_init_descriptor_tables(vcpu);
 	vm_install_exception_handler(vm, VECTOR_IRQ_CURRENT, irq_vector);
-	sdei_handler = handler;
-	sync_global_to_guest(vm, sdei_handler);
+	sdei_set_handler(vm, handler);
 
 	sdei_run_syncs(&vcpu, passed);
 	kvm_vm_free(vm);

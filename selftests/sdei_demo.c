@@ -73,8 +73,7 @@ int main(void)
 	struct kvm_vm *vm;
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	sdei_handler = handler;
-	sync_global_to_guest(vm, sdei_handler);
+	sdei_set_handler(vm, handler);
 	printf("host: VM created; KVM_REG_ARM_STD_BMAP offers SDEI: %s\n",
 	       sdei_bmap_bit(vcpu) ? "yes" : "no");
 

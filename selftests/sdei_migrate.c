@@ -310,8 +310,7 @@ static void run(bool shuffled)
 
 	restore_shuffled = shuffled;
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	sdei_handler = handler;
-	sync_global_to_guest(vm, sdei_handler);
+	sdei_set_handler(vm, handler);
 	check_reg_list(vcpu);
 
 	sdei_run_syncs(&vcpu, at_stage);

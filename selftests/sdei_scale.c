@@ -117,8 +117,7 @@ static void run_ring(int n)
 	vm = vm_create_with_vcpus(n, guest_code, vcpus);
 	nr_vcpus = n;
 	sync_global_to_guest(vm, nr_vcpus);
-	sdei_handler = handler;
-	sync_global_to_guest(vm, sdei_handler);
+	sdei_set_handler(vm, handler);
 	for (i = 0; i < n; i++) {
 		vcpu_get_reg(vcpus[(i + 1) % n], KVM_ARM64_SYS_REG(SYS_MPIDR_EL1), &mpidr);
 		vcpu_args_set(vcpus[i], 2, i, mpidr & MPIDR_HWID_BITMASK);

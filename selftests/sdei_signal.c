@@ -142,8 +142,7 @@ int main(void)
 	ksft_set_plan(1);
 
 	vm = vm_create_with_vcpus(2, guest_code, vcpus);
-	sdei_handler = handler;
-	sync_global_to_guest(vm, sdei_handler);
+	sdei_set_handler(vm, handler);
 	for (i = 0; i < 2; i++)
 		vcpu_args_set(vcpus[i], 1, i);
 	/* A vCPU stuck in WFI fails the test. */

@@ -174,8 +174,7 @@ int main(void)
 	ksft_set_plan(1);
 
 	vm = vm_create_with_vcpus(NR_VCPUS, guest_code, vcpus);
-	sdei_handler = handler;
-	sync_global_to_guest(vm, sdei_handler);
+	sdei_set_handler(vm, handler);
 	for (i = 0; i < NR_VCPUS; i++)
 		vcpu_args_set(vcpus[i], 1, i);
 	pthread_create(&injector, NULL, inject_thread, vm);
