@@ -128,6 +128,18 @@ extern void (*sdei_handler)(struct sdei_entry_regs *regs);
 extern uint64_t sdei_finish_fn;
 extern uint64_t sdei_finish_arg;
 
+/*
+ * Installs @irq as @vcpu's handler for IRQs taken at EL1h: where
+ * COMPLETE_AND_RESUME to VBAR_EL1 + 0x280 lands.
+ */
+static inline void sdei_install_irq_vector(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+					   handler_fn irq)
+{
+	vm_init_descriptor_tables(vm);
+	vcpu_init_descriptor_tables(vcpu);
+	vm_install_exception_handler(vm, VECTOR_IRQ_CURRENT, irq);
+}
+
 /* Makes @handler the guest's SDEI handler, in the guest's memory. */
 static inline void sdei_set_handler(struct kvm_vm *vm,
 				    void (*handler)(struct sdei_entry_regs *regs))

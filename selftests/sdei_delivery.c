@@ -235,9 +235,7 @@ int main(void)
 	ksft_set_plan(ARRAY_SIZE(mode_names));
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
-	vm_init_descriptor_tables(vm);
-	vcpu_init_descriptor_tables(vcpu);
-	vm_install_exception_handler(vm, VECTOR_IRQ_CURRENT, irq_vector);
+	sdei_install_irq_vector(vm, vcpu, irq_vector);
 	sdei_set_handler(vm, handler);
 
 	sdei_run_syncs(&vcpu, passed);

@@ -103,9 +103,7 @@ int main(void)
 	vm = vm_create(1);
 	vm_enable_cap(vm, KVM_CAP_ARM_MTE, 0);
 	vcpu = vm_vcpu_add(vm, 0, guest_code);
-	vm_init_descriptor_tables(vm);
-	vcpu_init_descriptor_tables(vcpu);
-	vm_install_exception_handler(vm, VECTOR_IRQ_CURRENT, irq_vector);
+	sdei_install_irq_vector(vm, vcpu, irq_vector);
 	sdei_set_handler(vm, handler);
 
 	sdei_run_syncs(&vcpu, passed);
