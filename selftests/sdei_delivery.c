@@ -16,7 +16,9 @@
  * - a SIGNAL while the handler runs is delivered once, after COMPLETE;
  * - UNREGISTER in the handler is PENDING, finished at COMPLETE;
  * - PRIVATE_RESET in the handler is DENIED, unregisters at COMPLETE;
- * - DISABLE in the handler keeps the event registered and disabled.
+ * - DISABLE in the handler keeps the event registered and disabled;
+ * - over SMC, the handler interrupts the instruction after the SMC, and
+ *   the SMC is not executed again after COMPLETE.
  */
 #include "sdei.h"
 #include "test_util.h"
@@ -38,12 +40,29 @@ enum mode {
 	UNREGISTER,
 	PRIVATE_RESET,
 	DISABLE,
+	SMC_CONDUIT,
 };
 
 uint64_t after[19];
 
 SDEI_DEFINE_SIGNAL_WITH_PATTERN();
 SDEI_DEFINE_HANDLER_ENTRY();
+
+/* SDEI_EVENT_SIGNAL(0, @mpidr) over SMC; returns its result. */
+uint64_t signal_over_smc(uint64_t mpidr);
+extern char sdei_after_smc[];
+asm(".text\n"
+    ".globl signal_over_smc\n"
+    ".balign 4\n"
+    "signal_over_smc:\n"
+    "	mov	x2, x0\n"
+    "	movz	x0, #0x002f\n"
+    "	movk	x0, #0xc400, lsl #16\n"	/* SDEI_EVENT_SIGNAL */
+    "	mov	x1, #0\n"
+    "	smc	#0\n"
+    ".globl sdei_after_smc\n"
+    "sdei_after_smc:\n"
+    "	ret\n");
 
 static volatile enum mode mode;
 static volatile int entries;
@@ -94,6 +113,8 @@ static void handler(struct sdei_entry_regs *regs)
 	case DISABLE:
 		CHECK(0, SDEI_FN_DISABLE, SDEI_EV_SW);
 		CHECK(SDEI_ST_REGISTERED | SDEI_ST_RUNNING, SDEI_FN_STATUS, SDEI_EV_SW);
+		break;
+	case SMC_CONDUIT:
 		break;
 	}
 }
@@ -209,6 +230,14 @@ static void guest_code(void)
 	CHECK(0, SDEI_FN_STATUS, SDEI_EV_SW);
 	GUEST_SYNC(PRIVATE_RESET);
 
+	sdei_ready(SDEI_EV_SW, ARG);
+	mode = SMC_CONDUIT;
+	entries = 0;
+	GUEST_ASSERT_EQ(signal_over_smc(guest_mpidr()), 0);
+	GUEST_ASSERT_EQ(entries, 1);
+	GUEST_ASSERT_EQ(seen.x[2], (uint64_t)sdei_after_smc);
+	GUEST_SYNC(SMC_CONDUIT);
+
 	GUEST_DONE();
 }
 
@@ -219,6 +248,7 @@ static const char *const mode_names[] = {
 	[DISABLE] = "DISABLE in the handler",
 	[UNREGISTER] = "UNREGISTER in the handler is PENDING until COMPLETE",
 	[PRIVATE_RESET] = "PRIVATE_RESET in the handler is DENIED, unregisters at COMPLETE",
+	[SMC_CONDUIT] = "over SMC, the handler interrupts the instruction after the SMC",
 };
 
 static void passed(struct kvm_vcpu **vcpu, uint64_t stage)
