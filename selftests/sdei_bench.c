@@ -274,6 +274,7 @@ int main(void)
 {
 	struct kvm_vcpu *vcpus[2];
 	struct kvm_vm *vm;
+
 	vm = vm_create_with_vcpus(2, guest_code, vcpus);
 	sdei_set_handler(vm, handler);
 	for (int i = 0; i < 2; i++)
