@@ -25,8 +25,8 @@ use kernel::{bindings, error::to_result, prelude::*, types::ForeignOwnable};
 pub mod sdei;
 
 use sdei::{
-    call::{handle_call, Outcome},
-    event::Event,
+    call::handle_call,
+    event::{Event, ASYNC_PF_NUMBER},
     regs::{self, Reg},
     signals::Signals,
     vcpu::{Registers, Target, Vm},
@@ -82,6 +82,7 @@ impl Provider {
                 vcpu_create: Some(vcpu_create),
                 vcpu_destroy: Some(vcpu_destroy),
                 vcpu_reset: Some(vcpu_reset),
+                vcpu_wake_up: Some(vcpu_wake_up),
                 call: Some(call),
                 deliver: Some(deliver),
                 inject: Some(inject),
@@ -105,6 +106,9 @@ impl Drop for Provider {
         unsafe { bindings::kvm_sdei_unregister_provider(&*self.ops) };
     }
 }
+
+// The UAPI header and the event table name the same async PF event.
+const _: () = assert!(bindings::KVM_ARM_SDEI_ASYNC_PF_EVENT == ASYNC_PF_NUMBER);
 
 /// The firmware pseudo-registers KVM lists for each vCPU.
 static REG_IDS: [u64; regs::COUNT_REGS] = regs::IDS;
@@ -248,6 +252,10 @@ impl<'a> Vm for Vcpu<'a> {
         let per_vcpu = unsafe { KBox::<PerVcpu>::borrow(state) };
         Some(Peer { ptr, per_vcpu })
     }
+
+    fn is_caller(&self, target: &Peer<'a>) -> bool {
+        target.ptr == self.ptr
+    }
 }
 
 /// A vCPU of the caller's VM (maybe the caller), seen from another thread.
@@ -313,6 +321,18 @@ unsafe extern "C" fn vcpu_reset(vcpu: *mut bindings::kvm_vcpu, state: *mut c_voi
     }
 }
 
+/// `kvm_sdei_ops::vcpu_wake_up`.
+///
+/// # Safety
+///
+/// KVM calls it on the vCPU's thread.
+unsafe extern "C" fn vcpu_wake_up(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) {
+    // SAFETY: see above; hooks do not nest.
+    if let Some(hook) = unsafe { Hook::new(vcpu, state) } {
+        hook.state.wake_up(hook.signals);
+    }
+}
+
 /// `kvm_sdei_ops::call`: handles the SDEI call in the vCPU's registers.
 ///
 /// # Safety
@@ -323,16 +343,9 @@ unsafe extern "C" fn call(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) -> 
     let Some(mut hook) = (unsafe { Hook::new(vcpu, state) }) else {
         return EINVAL.to_errno();
     };
-    if let Outcome::Kick(target) = handle_call(hook.state, hook.signals, &mut hook.vcpu) {
-        // The caller takes its own events below.
-        if target.ptr != hook.vcpu.ptr {
-            target.kick();
-        }
+    if let Some(target) = handle_call(hook.state, hook.signals, &mut hook.vcpu) {
+        target.kick();
     }
-    // PE_UNMASK, COMPLETE, a SIGNAL to itself... may have made an event
-    // deliverable. The PC is already the one the call returns to, so enter
-    // the handler now rather than through a KVM_REQ_SDEI round trip.
-    hook.state.deliver(hook.signals, &mut hook.vcpu);
     1
 }
 
@@ -358,7 +371,7 @@ unsafe extern "C" fn inject(
     state: *mut c_void,
     event: u32,
 ) -> c_int {
-    let Some(event) = Event::from_number(event.into()) else {
+    let Some(event) = Event::from_number(event) else {
         return ENOENT.to_errno();
     };
     let Some(ptr) = NonNull::new(vcpu) else {
@@ -370,7 +383,7 @@ unsafe extern "C" fn inject(
     // SAFETY: `state` is from `vcpu_create()` and lives with the vCPU; we only use `signals`.
     let per_vcpu = unsafe { KBox::<PerVcpu>::borrow(state) };
     let peer = Peer { ptr, per_vcpu };
-    match peer.signals().raise(event) {
+    match peer.signals().inject(event) {
         Ok(()) => {
             peer.kick();
             0

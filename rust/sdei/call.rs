@@ -1,37 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The SDEI calls: one function each, and their dispatch.
+//!
+//! Each call follows TF-A's dispatcher (`services/std_svc/sdei/`) value for
+//! value; `Documentation/guest-abi.rst` lists where KVM differs and why.
+//! As there, 32-bit arguments (event numbers, CONTEXT's index, GET_INFO's
+//! query, FEATURES' feature, INTERRUPT_BIND's interrupt) are the low 32
+//! bits of their register.
 
 use super::abi::{
-    to_x0, Error, Function, Result, FEATURE_BIND_SLOTS, INFO_EV_PRIORITY, INFO_EV_SIGNALED,
-    INFO_EV_TYPE, REGISTER_RM_ANY, REGISTER_RM_PE, STATUS_ENABLED, STATUS_REGISTERED,
-    STATUS_RUNNING, VERSION,
+    Error, Function, Result, FEATURE_BIND_SLOTS, INFO_EV_PRIORITY, INFO_EV_SIGNALED, INFO_EV_TYPE,
+    REGISTER_RM_ANY, REGISTER_RM_PE, VERSION,
 };
 use super::event::Event;
-use super::signals::Signals;
+use super::signals::{Signalled, Signals};
 use super::state::{Action, EventState};
 use super::vcpu::{Registers, Target, Vm};
 use super::vcpu_state::{VcpuState, SAVED_GPRS};
 
-/// What the glue does once a call has been handled.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Outcome<T> {
-    /// Resume the guest: the registers are already set.
-    Resume,
-    /// Kick `T`, which has a new pending event, then resume the guest.
-    Kick(T),
-}
-
-/// Handles the SDEI call in the registers of `vcpu`, the caller.
+/// Handles the SDEI call in the registers of `vcpu`, the caller, as KVM
+/// runs it: answers it, publishes what changed, and enters the handler of
+/// an event the call made deliverable on the caller (PE_UNMASK, ENABLE,
+/// COMPLETE with another event pending, a SIGNAL to itself...). The PC is
+/// already the one the call returns to, so the handler interrupts the
+/// caller right after its call.
 ///
-/// Afterwards the glue should [`VcpuState::deliver`]: a call can make an
-/// event deliverable on the caller (PE_UNMASK, COMPLETE, a SIGNAL to
-/// itself...), and the PC is already the one the call returns to.
+/// Returns another vCPU the glue must kick: one a SIGNAL made an event
+/// deliverable on.
 pub fn handle_call<V: Registers + Vm>(
     state: &mut VcpuState,
     signals: &Signals,
     vcpu: &mut V,
-) -> Outcome<V::Target> {
+) -> Option<V::Target> {
     let mut args = [0; ARGS];
     vcpu.read_gprs(&mut args);
     let mut call = Call {
@@ -39,97 +39,102 @@ pub fn handle_call<V: Registers + Vm>(
         signals,
         regs: vcpu,
         args,
+        kick: None,
     };
     // SMCCC: the function ID is the low 32 bits of x0.
-    let id = call.args[0] as u32;
-    let (result, outcome) = match Function::from_id(id) {
-        Some(Function::EventComplete) => match call.complete(None) {
-            Ok(()) => return Outcome::Resume,
-            Err(error) => (Err(error), Outcome::Resume),
-        },
-        Some(Function::EventCompleteAndResume) => {
-            let address = call.arg(1);
-            match call.complete(Some(address)) {
-                Ok(()) => return Outcome::Resume,
-                Err(error) => (Err(error), Outcome::Resume),
-            }
-        }
-        Some(Function::EventSignal) => match call.event_signal() {
-            Ok(target) => (Ok(0), Outcome::Kick(target)),
-            Err(error) => (Err(error), Outcome::Resume),
-        },
-        Some(function) => (call.dispatch(function), Outcome::Resume),
-        None => (Err(Error::NotSupported), Outcome::Resume),
+    let reply = match Function::from_id(call.args[0] as u32) {
+        Some(function) => call.dispatch(function),
+        None => Err(Error::NotSupported),
     };
+    // A successful COMPLETE has restored x0 with the rest of the context.
+    if let Some(x0) = reply.unwrap_or_else(|error| Some(error.to_x0())) {
+        call.regs.write_gprs(&[x0]);
+    }
     call.state.publish(call.signals);
-    call.regs.write_gprs(&[to_x0(result)]);
-    outcome
+    call.state.deliver(call.signals, call.regs);
+    call.kick
 }
 
 /// One call in progress on the calling vCPU.
-struct Call<'a, V> {
+struct Call<'a, V: Vm> {
     state: &'a mut VcpuState,
     signals: &'a Signals,
     regs: &'a mut V,
     /// x0 (the function ID) to x5 as the call was made.
     args: [u64; ARGS],
+    /// Another vCPU to kick once the call is done.
+    kick: Option<V::Target>,
 }
 
 /// The most registers an SDEI call takes: the function ID and five
 /// arguments (SDEI_EVENT_REGISTER's).
 const ARGS: usize = 6;
 
+/// What a call leaves in x0: a value, or nothing when the call restored
+/// the whole context (a successful COMPLETE).
+type Reply = core::result::Result<Option<u64>, Error>;
+
 impl<V: Registers + Vm> Call<'_, V> {
     fn arg(&self, n: usize) -> u64 {
         self.args[n]
     }
 
-    fn event(&self, n: usize) -> core::result::Result<Event, Error> {
-        Event::from_number(self.arg(n)).ok_or(Error::InvalidParameters)
+    /// Argument `n` as the 32-bit parameter it is.
+    fn arg32(&self, n: usize) -> u32 {
+        self.args[n] as u32
     }
 
-    /// The calls that return a value in x0 and signal no other vCPU.
-    fn dispatch(&mut self, function: Function) -> Result {
-        match function {
+    fn event(&self, n: usize) -> core::result::Result<Event, Error> {
+        Event::from_number(self.arg32(n)).ok_or(Error::InvalidParameters)
+    }
+
+    fn dispatch(&mut self, function: Function) -> Reply {
+        let value = match function {
             Function::Version => Ok(VERSION),
             Function::EventRegister => self.event_register(),
-            Function::EventEnable => self.change(Action::Enable),
-            Function::EventDisable => self.change(Action::Disable),
+            Function::EventEnable => self.enable_or_disable(Action::Enable),
+            Function::EventDisable => self.enable_or_disable(Action::Disable),
             Function::EventContext => self.event_context(),
+            Function::EventComplete => return self.complete(None),
+            Function::EventCompleteAndResume => return self.complete(Some(self.arg(1))),
             Function::EventUnregister => self.event_unregister(),
-            Function::EventStatus => self.event_status(),
+            Function::EventStatus => Ok(self.state.registration(self.event(1)?).state.status()),
             Function::EventGetInfo => self.event_get_info(),
-            // Every event is private, so none can be routed.
-            Function::EventRoutingSet => Err(Error::InvalidParameters),
+            Function::EventRoutingSet => self.event_routing_set(),
             Function::PeMask => Ok(self.pe_mask()),
             Function::PeUnmask => {
                 self.state.masked = false;
                 Ok(0)
             }
-            // No interrupt can be bound to an event.
-            Function::InterruptBind | Function::InterruptRelease => Err(Error::NotSupported),
+            Function::InterruptBind => self.interrupt_bind(),
+            // Every event is static: none was bound, so none can be released.
+            Function::InterruptRelease => Err(Error::InvalidParameters),
+            Function::EventSignal => self.event_signal(),
             Function::Features => self.features(),
             Function::PrivateReset => self.private_reset(),
-            // There are no shared events.
+            // There are no shared events, and nothing is bound.
             Function::SharedReset => Ok(0),
-            Function::EventComplete | Function::EventCompleteAndResume | Function::EventSignal => {
-                Err(Error::NotSupported)
-            }
+        };
+        value.map(Some)
+    }
+
+    /// Whether `flags` and `affinity` are valid routing for REGISTER and
+    /// ROUTING_SET: any PE, or one PE that is a vCPU of this VM.
+    fn valid_routing(&self, flags: u64, affinity: u64) -> bool {
+        match flags {
+            REGISTER_RM_ANY => true,
+            REGISTER_RM_PE => self.regs.vcpu_by_mpidr(affinity).is_some(),
+            _ => false,
         }
     }
 
     /// `SDEI_EVENT_REGISTER(event, entry, arg, flags, affinity)`.
     fn event_register(&mut self) -> Result {
-        let event = self.event(1)?;
         let (entry, arg, flags, affinity) = (self.arg(2), self.arg(3), self.arg(4), self.arg(5));
-        let valid_routing = match flags {
-            REGISTER_RM_ANY => true,
-            REGISTER_RM_PE => self.regs.vcpu_by_mpidr(affinity).is_some(),
-            _ => false,
-        };
-        if entry == 0 || !valid_routing {
+        if entry == 0 || !self.valid_routing(flags, affinity) {
             return Err(Error::InvalidParameters);
         }
+        let event = self.event(1)?;
         // A private event is always routed to the caller.
         self.state.apply(event, Action::Register)?;
         let registration = &mut self.state.events[event.index()];
@@ -139,15 +144,15 @@ impl<V: Registers + Vm> Call<'_, V> {
     }
 
     /// `SDEI_EVENT_ENABLE` and `SDEI_EVENT_DISABLE`.
-    fn change(&mut self, action: Action) -> Result {
+    fn enable_or_disable(&mut self, action: Action) -> Result {
         let event = self.event(1)?;
         self.state.apply(event, action)?;
         Ok(0)
     }
 
-    /// `SDEI_EVENT_CONTEXT(index)`.
+    /// `SDEI_EVENT_CONTEXT(index)`: the index is checked first.
     fn event_context(&mut self) -> Result {
-        let index = usize::try_from(self.arg(1))
+        let index = usize::try_from(self.arg32(1))
             .ok()
             .filter(|&index| index < SAVED_GPRS)
             .ok_or(Error::InvalidParameters)?;
@@ -164,26 +169,30 @@ impl<V: Registers + Vm> Call<'_, V> {
         }
     }
 
-    /// `SDEI_EVENT_STATUS(event)`.
-    fn event_status(&mut self) -> Result {
-        let state = self.state.registration(self.event(1)?).state;
-        Ok(u64::from(state.is_registered()) << STATUS_REGISTERED
-            | u64::from(state.is_enabled()) << STATUS_ENABLED
-            | u64::from(state.is_running()) << STATUS_RUNNING)
-    }
-
     /// `SDEI_EVENT_GET_INFO(event, info)`.
     fn event_get_info(&mut self) -> Result {
         let event = self.event(1)?;
-        match self.arg(2) {
+        match u64::from(self.arg32(2)) {
             // Private.
             INFO_EV_TYPE => Ok(0),
-            INFO_EV_SIGNALED => Ok(event.info().signalable.into()),
+            // TF-A answers whether the event is *not* signalable (its
+            // SDEI_INFO_EV_NOT_SIGNALED): 0 for event 0.
+            INFO_EV_SIGNALED => Ok((!event.info().signalable).into()),
             // Normal priority.
             INFO_EV_PRIORITY => Ok(0),
             // Routing mode and affinity exist for shared events only.
             _ => Err(Error::InvalidParameters),
         }
+    }
+
+    /// `SDEI_EVENT_ROUTING_SET(event, flags, affinity)`: the routing is
+    /// checked first, then the event, which is private, so never routable.
+    fn event_routing_set(&mut self) -> Result {
+        if !self.valid_routing(self.arg(2), self.arg(3)) {
+            return Err(Error::InvalidParameters);
+        }
+        self.event(1)?;
+        Err(Error::InvalidParameters)
     }
 
     /// `SDEI_PE_MASK`: 1 if the vCPU was unmasked, 0 if already masked.
@@ -193,9 +202,19 @@ impl<V: Registers + Vm> Call<'_, V> {
         was_unmasked.into()
     }
 
+    /// `SDEI_INTERRUPT_BIND(intid)`, with no slot to bind to: SGIs can
+    /// never be bound, any other interrupt finds no free slot.
+    fn interrupt_bind(&mut self) -> Result {
+        if self.arg32(1) < 16 {
+            Err(Error::InvalidParameters)
+        } else {
+            Err(Error::OutOfResource)
+        }
+    }
+
     /// `SDEI_FEATURES(feature)`.
     fn features(&mut self) -> Result {
-        match self.arg(1) {
+        match u64::from(self.arg32(1)) {
             // No private or shared slots to bind interrupts to.
             FEATURE_BIND_SLOTS => Ok(0),
             _ => Err(Error::InvalidParameters),
@@ -214,8 +233,10 @@ impl<V: Registers + Vm> Call<'_, V> {
         result
     }
 
-    /// `SDEI_EVENT_SIGNAL(event, target)`.
-    fn event_signal(&mut self) -> core::result::Result<V::Target, Error> {
+    /// `SDEI_EVENT_SIGNAL(event, target)`: succeeds for a signalable event
+    /// and any vCPU of the VM; the target's state decides what becomes of
+    /// the signal.
+    fn event_signal(&mut self) -> Result {
         let event = self.event(1)?;
         if !event.info().signalable {
             return Err(Error::InvalidParameters);
@@ -224,12 +245,17 @@ impl<V: Registers + Vm> Call<'_, V> {
             .regs
             .vcpu_by_mpidr(self.arg(2))
             .ok_or(Error::InvalidParameters)?;
-        target.signals().raise(event)?;
-        Ok(target)
+        // The caller takes its own event at the end of this call.
+        if target.signals().signal(event) == Signalled::Deliverable && !self.regs.is_caller(&target)
+        {
+            self.kick = Some(target);
+        }
+        Ok(0)
     }
 
     /// `SDEI_EVENT_COMPLETE` and `SDEI_EVENT_COMPLETE_AND_RESUME`.
-    fn complete(&mut self, resume_at: Option<u64>) -> core::result::Result<(), Error> {
-        self.state.complete(self.signals, self.regs, resume_at)
+    fn complete(&mut self, resume_at: Option<u64>) -> Reply {
+        self.state.complete(self.regs, resume_at)?;
+        Ok(None)
     }
 }

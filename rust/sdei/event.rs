@@ -11,6 +11,8 @@ pub const SOFTWARE_SIGNALLED_NUMBER: u32 = 0;
 /// 0x40, the class the spec leaves to the implementation ("vendor"). In
 /// that class, 0x40400000 was used by an earlier KVM SDEI proposal for a
 /// different event, so this one takes the next number to avoid confusion.
+/// The UAPI header's `KVM_ARM_SDEI_ASYNC_PF_EVENT` must agree: the glue
+/// checks it at build time.
 pub const ASYNC_PF_NUMBER: u32 = 0x4040_0001;
 
 /// Number of events in the table; it sizes every per-event array.
@@ -26,6 +28,9 @@ pub struct Info {
 }
 
 /// The events, all private and of normal priority.
+///
+/// An event's position here is its slot in the migration registers
+/// (`regs`), so the order is ABI: a new event is appended, never inserted.
 pub const TABLE: [Info; COUNT] = [
     Info {
         number: SOFTWARE_SIGNALLED_NUMBER,
@@ -47,24 +52,27 @@ impl Event {
     /// The asynchronous page fault event.
     pub const ASYNC_PF: Event = Event(1);
 
-    /// Looks an event up by the number a guest passed.
+    /// Every event, in table order.
+    pub const ALL: [Event; COUNT] = [Self::SOFTWARE_SIGNALLED, Self::ASYNC_PF];
+
+    /// Looks an event up by its number.
     ///
     /// # Examples
     ///
     /// ```
-    /// use sdei::event::{Event, ASYNC_PF_NUMBER};
+    /// use sdei::event::Event;
     ///
     /// assert_eq!(Event::from_number(0), Some(Event::SOFTWARE_SIGNALLED));
-    /// assert_eq!(Event::from_number(ASYNC_PF_NUMBER.into()), Some(Event::ASYNC_PF));
-    /// assert_eq!(Event::from_number(1 << 32), None);
+    /// assert_eq!(Event::from_number(0x4040_0001), Some(Event::ASYNC_PF));
+    /// assert_eq!(Event::from_number(1), None);
     /// ```
-    pub fn from_number(number: u64) -> Option<Self> {
-        Self::all().find(|event| u64::from(event.info().number) == number)
+    pub fn from_number(number: u32) -> Option<Self> {
+        Self::all().find(|event| event.info().number == number)
     }
 
     /// Every event, in table order (which is also delivery order).
     pub fn all() -> impl Iterator<Item = Event> {
-        (0..COUNT as u8).map(Event)
+        Self::ALL.into_iter()
     }
 
     /// The event's position in [`TABLE`] and in per-event arrays.
@@ -81,6 +89,11 @@ impl Event {
     pub const fn info(self) -> &'static Info {
         &TABLE[self.index()]
     }
+}
+
+/// The set of events in `events`, one bit each.
+pub fn bits(events: impl Iterator<Item = Event>) -> u8 {
+    events.fold(0, |bits, event| bits | event.bit())
 }
 
 // Per-event bit sets are one byte wide.

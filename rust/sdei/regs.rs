@@ -8,8 +8,16 @@
 //! be restored in any order. The other registers are plain values: the
 //! handlers' entries and arguments, and the context a running handler
 //! interrupted.
+//!
+//! A register's number says what it holds, forever: it is fixed per field
+//! and per event slot (the event's position in the table), never derived
+//! from how many events there are. A provider with more events appends
+//! slots, and reads an old stream as it is: the registers the stream lacks
+//! keep their reset value, 0, which is the state of an event nobody
+//! registered.
 
 use super::event::{Event, COUNT};
+use super::pstate;
 use super::signals::Signals;
 use super::state::EventState;
 use super::vcpu_state::{VcpuState, SAVED_GPRS};
@@ -17,8 +25,26 @@ use super::vcpu_state::{VcpuState, SAVED_GPRS};
 /// `KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_FW`: a 64-bit firmware
 /// pseudo-register of an arm64 vCPU; the low 16 bits are its number.
 pub const FW_REG: u64 = 0x6030_0000_0014_0000;
-/// The first firmware register number of the SDEI block.
-pub const FIRST: u16 = 0x0100;
+
+/// Register numbers (the low 16 bits of an ID) of the SDEI block,
+/// 0x100-0x1ff. Numbers not named here are reserved.
+pub mod number {
+    /// The PE mask and every event's state; 0x101-0x10f are kept for
+    /// more per-vCPU fields.
+    pub const STATUS: u16 = 0x100;
+    /// x0 of the interrupted context; x1-x17 follow, up to 0x121.
+    pub const CONTEXT_X0: u16 = 0x110;
+    /// The interrupted PC.
+    pub const CONTEXT_PC: u16 = 0x122;
+    /// The interrupted PSTATE; 0x124-0x13f are kept for more context.
+    pub const CONTEXT_PSTATE: u16 = 0x123;
+    /// The first event slot's block: handler entry at +0, argument at +1,
+    /// +2 to +0xf kept for more per-event fields.
+    pub const EVENT_BASE: u16 = 0x140;
+    /// The size of an event slot's block: slot `s` starts at
+    /// `EVENT_BASE + s * EVENT_STRIDE`, so 12 slots fit in the block.
+    pub const EVENT_STRIDE: u16 = 0x10;
+}
 
 /// A register of the SDEI block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,85 +66,86 @@ pub enum Reg {
 /// Number of registers in the block.
 pub const COUNT_REGS: usize = 1 + 2 * COUNT + SAVED_GPRS + 2;
 
-/// Register numbers in the block: STATUS, then entry and argument of each
-/// event, then the context.
-const ENTRIES: u16 = FIRST + 1;
-const CONTEXT: u16 = ENTRIES + 2 * COUNT as u16;
+/// Every register, in the order KVM_GET_REG_LIST gives them; the list,
+/// GET and SET all go through it.
+pub const LAYOUT: [Reg; COUNT_REGS] = {
+    let mut layout = [Reg::Status; COUNT_REGS];
+    let mut n = 1;
+    let mut gpr = 0;
+    while gpr < SAVED_GPRS {
+        layout[n] = Reg::ContextGpr(gpr as u8);
+        n += 1;
+        gpr += 1;
+    }
+    layout[n] = Reg::ContextPc;
+    layout[n + 1] = Reg::ContextPstate;
+    n += 2;
+    let mut slot = 0;
+    while slot < COUNT {
+        layout[n] = Reg::Entry(Event::ALL[slot]);
+        layout[n + 1] = Reg::Arg(Event::ALL[slot]);
+        n += 2;
+        slot += 1;
+    }
+    layout
+};
 
-/// The IDs of every register, in the order KVM_GET_REG_LIST gives them.
+/// The IDs of every register, in [`LAYOUT`] order.
 pub const IDS: [u64; COUNT_REGS] = {
     let mut ids = [0; COUNT_REGS];
     let mut n = 0;
     while n < COUNT_REGS {
-        ids[n] = FW_REG | (FIRST as u64 + n as u64);
+        ids[n] = LAYOUT[n].id();
         n += 1;
     }
     ids
 };
 
 impl Reg {
-    /// The register with ID `id`, if it is one of ours.
-    pub fn from_id(id: u64) -> Option<Self> {
-        if id & !0xffff != FW_REG {
-            return None;
-        }
-        let number = (id & 0xffff) as u16;
-        let offset = number.checked_sub(FIRST)?;
-        match offset {
-            0 => Some(Self::Status),
-            n if n < CONTEXT - FIRST => {
-                let event = Event::all().nth(usize::from((n - 1) / 2))?;
-                Some(if (n - 1) % 2 == 0 {
-                    Self::Entry(event)
-                } else {
-                    Self::Arg(event)
-                })
-            }
-            n => match n - (CONTEXT - FIRST) {
-                gpr if usize::from(gpr) < SAVED_GPRS => Some(Self::ContextGpr(gpr as u8)),
-                18 => Some(Self::ContextPc),
-                19 => Some(Self::ContextPstate),
-                _ => None,
-            },
+    /// The register's number in the SDEI block.
+    pub const fn number(self) -> u16 {
+        use number::*;
+        match self {
+            Self::Status => STATUS,
+            Self::ContextGpr(n) => CONTEXT_X0 + n as u16,
+            Self::ContextPc => CONTEXT_PC,
+            Self::ContextPstate => CONTEXT_PSTATE,
+            Self::Entry(event) => EVENT_BASE + event.index() as u16 * EVENT_STRIDE,
+            Self::Arg(event) => EVENT_BASE + event.index() as u16 * EVENT_STRIDE + 1,
         }
     }
 
     /// The register's ID.
-    pub fn id(self) -> u64 {
-        let number = match self {
-            Self::Status => FIRST,
-            Self::Entry(event) => ENTRIES + 2 * event.index() as u16,
-            Self::Arg(event) => ENTRIES + 2 * event.index() as u16 + 1,
-            Self::ContextGpr(n) => CONTEXT + u16::from(n),
-            Self::ContextPc => CONTEXT + SAVED_GPRS as u16,
-            Self::ContextPstate => CONTEXT + SAVED_GPRS as u16 + 1,
-        };
-        FW_REG | u64::from(number)
+    pub const fn id(self) -> u64 {
+        FW_REG | self.number() as u64
+    }
+
+    /// The register with ID `id`, if it is one of ours.
+    pub fn from_id(id: u64) -> Option<Self> {
+        LAYOUT.into_iter().find(|reg| reg.id() == id)
     }
 }
 
-/// The layout of [`Reg::Status`].
+/// The layout of [`Reg::Status`]: bit 0 the PE mask, bits 1-7 reserved,
+/// then one byte per event slot (bits 8-15 for slot 0, 16-23 for slot 1,
+/// up to 7 slots).
 pub mod status {
     /// The vCPU is masked.
     pub const MASKED: u64 = 1 << 0;
-    /// Bit of event `index`'s byte: bits 8-15 for event 0, 16-23 for the
-    /// async PF event.
+    /// Where event slot `index`'s byte starts.
     pub const fn event_shift(index: usize) -> u32 {
         8 * (index as u32 + 1)
     }
-    /// In an event's byte: a handler is registered.
-    pub const REGISTERED: u64 = 1 << 0;
-    /// In an event's byte: the event is enabled.
-    pub const ENABLED: u64 = 1 << 1;
-    /// In an event's byte: the handler is running.
-    pub const RUNNING: u64 = 1 << 2;
-    /// In an event's byte: the handler is running and was unregistered.
-    pub const UNREGISTER_PENDING: u64 = 1 << 3;
-    /// In an event's byte: a signal is pending.
-    pub const PENDING: u64 = 1 << 4;
-    /// The bits an event's byte may have.
-    pub const EVENT_BITS: u64 = REGISTERED | ENABLED | RUNNING | UNREGISTER_PENDING | PENDING;
+    /// In an event's byte: its `SDEI_EVENT_STATUS` value (bit 0
+    /// registered, bit 1 enabled, bit 2 running).
+    pub const STATE: u64 = 0b111;
+    /// In an event's byte: a signal is pending (only while registered).
+    pub const PENDING: u64 = 1 << 3;
 }
+
+// Every event has a byte in STATUS and a block in the register range.
+const _: () = assert!(COUNT <= 7);
+const _: () = assert!(Reg::Arg(Event::ASYNC_PF).number() <= 0x1ff);
 
 /// Why a value cannot be set (the glue returns `-EINVAL`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,46 +160,14 @@ pub enum Invalid {
     BadPstate,
 }
 
-fn encode_event(state: EventState, pending: bool) -> u64 {
-    use status::*;
-    let bits = match state {
-        EventState::Unregistered => 0,
-        EventState::Registered { enabled } => REGISTERED | if enabled { ENABLED } else { 0 },
-        EventState::Running { enabled } => REGISTERED | RUNNING | if enabled { ENABLED } else { 0 },
-        EventState::UnregisterPending => REGISTERED | RUNNING | UNREGISTER_PENDING,
-    };
-    // A signal for an unregistered event is dropped at the next delivery
-    // check: the guest never sees it, so neither does userspace.
-    if pending && state.is_registered() {
-        bits | PENDING
-    } else {
-        bits
-    }
-}
-
 fn decode_event(bits: u64) -> Result<(EventState, bool), Invalid> {
-    use status::*;
-    let pending = bits & PENDING != 0;
-    let enabled = bits & ENABLED != 0;
-    let state = match (
-        bits & REGISTERED != 0,
-        bits & RUNNING != 0,
-        bits & UNREGISTER_PENDING != 0,
-    ) {
-        (false, false, false) if !enabled && !pending => EventState::Unregistered,
-        (true, false, false) => EventState::Registered { enabled },
-        (true, true, false) => EventState::Running { enabled },
-        (true, true, true) if !enabled => EventState::UnregisterPending,
-        _ => return Err(Invalid::NoSuchState),
-    };
+    let state = EventState::from_status(bits & status::STATE).ok_or(Invalid::NoSuchState)?;
+    let pending = bits & status::PENDING != 0;
+    // A signal is only ever held for a registered event.
+    if pending && !state.is_registered() {
+        return Err(Invalid::NoSuchState);
+    }
     Ok((state, pending))
-}
-
-/// Whether `pstate` is one an interrupted guest can have had: AArch64 EL0t,
-/// EL1t or EL1h, or AArch32 User. Anything else (EL2, an AArch32 privileged
-/// mode) must never be restored into a guest.
-pub const fn valid_context_pstate(pstate: u64) -> bool {
-    matches!(pstate & 0x1f, 0b0_0000 | 0b0_0100 | 0b0_0101 | 0b1_0000)
 }
 
 /// Reads `reg`.
@@ -181,8 +176,10 @@ pub fn get(state: &VcpuState, signals: &Signals, reg: Reg) -> u64 {
         Reg::Status => {
             let pending = signals.pending();
             Event::all().fold(u64::from(state.masked), |value, event| {
-                let bits =
-                    encode_event(state.registration(event).state, pending & event.bit() != 0);
+                let mut bits = state.registration(event).state.status();
+                if pending & event.bit() != 0 {
+                    bits |= status::PENDING;
+                }
                 value | bits << status::event_shift(event.index())
             })
         }
@@ -202,15 +199,14 @@ pub fn set(state: &mut VcpuState, signals: &Signals, reg: Reg, value: u64) -> Re
     match reg {
         Reg::Status => {
             let known = Event::all().fold(status::MASKED, |bits, event| {
-                bits | status::EVENT_BITS << status::event_shift(event.index())
+                bits | (status::STATE | status::PENDING) << status::event_shift(event.index())
             });
             if value & !known != 0 {
                 return Err(Invalid::ReservedBits);
             }
             let mut decoded = [(EventState::Unregistered, false); COUNT];
             for event in Event::all() {
-                let bits = value >> status::event_shift(event.index()) & status::EVENT_BITS;
-                decoded[event.index()] = decode_event(bits)?;
+                decoded[event.index()] = decode_event(value >> status::event_shift(event.index()))?;
             }
             if decoded
                 .iter()
@@ -238,7 +234,7 @@ pub fn set(state: &mut VcpuState, signals: &Signals, reg: Reg, value: u64) -> Re
         Reg::ContextGpr(n) => state.context.gprs[usize::from(n)] = value,
         Reg::ContextPc => state.context.pc = value,
         Reg::ContextPstate => {
-            if !valid_context_pstate(value) {
+            if !pstate::valid_interrupted(value) {
                 return Err(Invalid::BadPstate);
             }
             state.context.pstate = value;

@@ -2,82 +2,143 @@
 
 //! The part of a vCPU's SDEI state that other threads touch.
 //!
-//! Another vCPU (`SDEI_EVENT_SIGNAL`) or the host (asynchronous page fault)
-//! only ever sets a pending bit, after checking that the target accepts
-//! the event. The owning vCPU publishes what it accepts after each change
-//! and consumes pending bits when it delivers. Everything else about the
-//! vCPU is in [`super::vcpu_state::VcpuState`], which only its own thread
-//! touches.
+//! Another vCPU (`SDEI_EVENT_SIGNAL`) or the host (an injection) only ever
+//! sets a pending bit. The owning vCPU publishes which events are
+//! registered and which it would take now after each change, and consumes
+//! pending bits when it delivers. Everything else about the vCPU is in
+//! [`super::vcpu_state::VcpuState`], which only its own thread touches.
+//!
+//! All three sets live in one atomic word, so that a signal and the
+//! owner's unregistration are ordered: a signal either lands while the
+//! event is registered, and the unregistration drops it, or comes after
+//! and is lost. Neither can slip between the check and the store.
 
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use super::abi::Error;
 use super::event::Event;
 
-/// Pending and accepted events of one vCPU, one bit per event.
+/// Bits 0-7: pending events.
+const PENDING_SHIFT: u32 = 0;
+/// Bits 8-15: registered events (the owner publishes them).
+const REGISTERED_SHIFT: u32 = 8;
+/// Bits 16-23: events the owner would take now: registered, enabled, vCPU
+/// unmasked (the owner publishes them).
+const ACCEPTING_SHIFT: u32 = 16;
+
+const fn field(word: u32, shift: u32) -> u8 {
+    (word >> shift) as u8
+}
+
+/// What became of a signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signalled {
+    /// The event is not registered on the target: the signal is lost.
+    Lost,
+    /// The signal is pending until the target can take it.
+    Held,
+    /// The signal is pending and the target takes it now: kick it.
+    Deliverable,
+}
+
+/// Pending, registered and accepted events of one vCPU.
 #[derive(Debug, Default)]
 pub struct Signals {
-    /// Events signalled but not delivered yet (written by any thread).
-    pending: AtomicU8,
-    /// Events the owner would take now: registered, enabled, vCPU unmasked
-    /// (written by the owning vCPU only).
-    accepting: AtomicU8,
+    word: AtomicU32,
 }
 
 impl Signals {
-    /// Creates the signals of a fresh vCPU: nothing pending or accepted.
+    /// Creates the signals of a fresh vCPU: nothing pending or registered.
     pub const fn new() -> Self {
         Self {
-            pending: AtomicU8::new(0),
-            accepting: AtomicU8::new(0),
+            word: AtomicU32::new(0),
         }
     }
 
-    /// Makes `event` pending, if the vCPU accepts it; from any thread.
+    /// Sets `event` pending if `raise_if` holds of the word; returns the
+    /// word before, or `None` if nothing was set.
+    fn raise_if(&self, event: Event, shift: u32) -> Option<u32> {
+        let bit = u32::from(event.bit());
+        self.word
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                (word >> shift & bit != 0).then_some(word | bit << PENDING_SHIFT)
+            })
+            .ok()
+    }
+
+    /// `SDEI_EVENT_SIGNAL` on this vCPU, from any thread.
     ///
-    /// At most one signal per event is pending: signalling a pending event
-    /// again changes nothing and succeeds. The caller then kicks the vCPU.
+    /// As on firmware (TF-A raises an SGI the target takes once it can):
+    /// the signal is held while the event is registered, and taken once the
+    /// event is enabled, the vCPU unmasked and no handler running. At most
+    /// one signal per event is pending.
+    pub fn signal(&self, event: Event) -> Signalled {
+        match self.raise_if(event, REGISTERED_SHIFT) {
+            None => Signalled::Lost,
+            Some(before) if field(before, ACCEPTING_SHIFT) & event.bit() != 0 => {
+                Signalled::Deliverable
+            }
+            Some(_) => Signalled::Held,
+        }
+    }
+
+    /// Makes `event` pending for the host, if the vCPU takes it now.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidParameters`] if the vCPU does not accept `event`.
-    pub fn raise(&self, event: Event) -> Result<(), Error> {
-        // Pairs with the Release store in `publish_accepting()`.
-        if self.accepting.load(Ordering::Acquire) & event.bit() == 0 {
-            return Err(Error::InvalidParameters);
-        }
-        // Release: the owner that sees the bit sees what came before it.
-        self.pending.fetch_or(event.bit(), Ordering::Release);
-        Ok(())
+    /// [`Error::Denied`] if the event is not registered and enabled, or the
+    /// vCPU is masked: the host falls back rather than wait.
+    pub fn inject(&self, event: Event) -> Result<(), Error> {
+        self.raise_if(event, ACCEPTING_SHIFT)
+            .map(|_| ())
+            .ok_or(Error::Denied)
     }
 
     /// The pending events.
     pub fn pending(&self) -> u8 {
-        self.pending.load(Ordering::Acquire)
+        field(self.word.load(Ordering::Acquire), PENDING_SHIFT)
     }
 
-    /// The events the vCPU accepts.
+    /// The events the vCPU would take now.
     pub fn accepting(&self) -> u8 {
-        self.accepting.load(Ordering::Acquire)
+        field(self.word.load(Ordering::Acquire), ACCEPTING_SHIFT)
     }
 
-    /// Drops the pending signals in `events`; owner only.
-    pub(crate) fn clear_pending(&self, events: u8) {
-        self.pending.fetch_and(!events, Ordering::AcqRel);
+    /// The registered events, as last published.
+    pub fn registered(&self) -> u8 {
+        field(self.word.load(Ordering::Acquire), REGISTERED_SHIFT)
     }
 
-    /// Replaces the pending set, for a restore; owner only, while the vCPU
-    /// cannot run.
-    pub(crate) fn restore_pending(&self, events: u8) {
-        self.pending.store(events, Ordering::Release);
+    /// Consumes the pending signal of `event`, which is being delivered;
+    /// owner only.
+    pub(crate) fn take(&self, event: Event) {
+        let bit = u32::from(event.bit()) << PENDING_SHIFT;
+        self.word.fetch_and(!bit, Ordering::AcqRel);
     }
 
-    /// Publishes what the vCPU accepts; owner only.
-    pub(crate) fn publish_accepting(&self, events: u8) {
+    /// Publishes what is registered and accepted, dropping the signals of
+    /// events no longer registered; owner only.
+    pub(crate) fn publish(&self, registered: u8, accepting: u8) {
+        let published =
+            u32::from(registered) << REGISTERED_SHIFT | u32::from(accepting) << ACCEPTING_SHIFT;
         // Most calls change nothing: leave the line that signalling vCPUs
-        // read clean then. Relaxed: only the owner ever writes it.
-        if self.accepting.load(Ordering::Relaxed) != events {
-            self.accepting.store(events, Ordering::Release);
-        }
+        // read clean then (a failed update only loads).
+        let _ = self
+            .word
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                let pending = field(word, PENDING_SHIFT) & registered;
+                let new = published | u32::from(pending) << PENDING_SHIFT;
+                (new != word).then_some(new)
+            });
+    }
+
+    /// Replaces the pending set, for a restore or a reset; owner only,
+    /// while the vCPU cannot run. The owner publishes next.
+    pub(crate) fn restore_pending(&self, pending: u8) {
+        let _ = self
+            .word
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                Some(word & !(0xff << PENDING_SHIFT) | u32::from(pending) << PENDING_SHIFT)
+            });
     }
 }

@@ -2,7 +2,7 @@
 
 //! The state of one event on one vCPU, and every transition it may take.
 
-use super::abi::Error;
+use super::abi::{Error, STATUS_ENABLED, STATUS_REGISTERED, STATUS_RUNNING};
 
 /// Where an event stands on a vCPU (DEN0054 §6.1).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -45,9 +45,10 @@ pub enum Action {
 }
 
 impl EventState {
-    /// Whether a handler is registered (including one pending unregistration).
+    /// Whether a handler is registered. A running handler whose
+    /// unregistration is pending no longer is (DEN0054 §6.1, as TF-A).
     pub const fn is_registered(self) -> bool {
-        !matches!(self, Self::Unregistered)
+        matches!(self, Self::Registered { .. } | Self::Running { .. })
     }
 
     /// Whether the event is enabled.
@@ -61,6 +62,38 @@ impl EventState {
     /// Whether the handler is running.
     pub const fn is_running(self) -> bool {
         matches!(self, Self::Running { .. } | Self::UnregisterPending)
+    }
+
+    /// What `SDEI_EVENT_STATUS` returns for this state: bit 0 registered,
+    /// bit 1 enabled, bit 2 running. The migration STATUS register holds
+    /// the same bits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use sdei::state::EventState;
+    ///
+    /// assert_eq!(EventState::Running { enabled: true }.status(), 7);
+    /// assert_eq!(EventState::UnregisterPending.status(), 4);
+    /// ```
+    pub const fn status(self) -> u64 {
+        (self.is_registered() as u64) << STATUS_REGISTERED
+            | (self.is_enabled() as u64) << STATUS_ENABLED
+            | (self.is_running() as u64) << STATUS_RUNNING
+    }
+
+    /// The state whose [`status()`](Self::status) is `bits`, if any: the
+    /// enabled bit without the registered one describes no state.
+    pub const fn from_status(bits: u64) -> Option<Self> {
+        Some(match bits {
+            0b000 => Self::Unregistered,
+            0b001 => Self::Registered { enabled: false },
+            0b011 => Self::Registered { enabled: true },
+            0b101 => Self::Running { enabled: false },
+            0b111 => Self::Running { enabled: true },
+            0b100 => Self::UnregisterPending,
+            _ => return None,
+        })
     }
 }
 

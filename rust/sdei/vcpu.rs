@@ -45,6 +45,9 @@ pub trait Vm {
 
     /// The vCPU whose MPIDR_EL1 affinity fields are `mpidr`, if any.
     fn vcpu_by_mpidr(&self, mpidr: u64) -> Option<Self::Target>;
+
+    /// Whether `target` is the calling vCPU itself.
+    fn is_caller(&self, target: &Self::Target) -> bool;
 }
 
 /// Another vCPU (or the caller itself), seen from the caller's thread.

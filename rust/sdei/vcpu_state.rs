@@ -5,7 +5,7 @@
 //! interrupted. Event delivery and completion are here too.
 
 use super::abi::Error;
-use super::event::{Event, COUNT};
+use super::event::{bits, Event, COUNT};
 use super::pstate;
 use super::signals::Signals;
 use super::state::{transition, Action, EventState};
@@ -74,7 +74,14 @@ impl VcpuState {
     /// Resets the vCPU (KVM_ARM_VCPU_INIT, PSCI CPU_ON, system reset).
     pub fn reset(&mut self, signals: &Signals) {
         *self = Self::new();
-        signals.clear_pending(u8::MAX);
+        signals.restore_pending(0);
+        self.publish(signals);
+    }
+
+    /// The vCPU resumes from a power-down suspend: as TF-A, it wakes up
+    /// masked, and keeps its registrations and pending signals.
+    pub fn wake_up(&mut self, signals: &Signals) {
+        self.masked = true;
         self.publish(signals);
     }
 
@@ -101,32 +108,16 @@ impl VcpuState {
         Ok(registration.state)
     }
 
-    /// The events a signal may now be raised for.
-    pub fn accepting(&self) -> u8 {
-        if self.masked {
-            return 0;
-        }
-        Event::all()
-            .filter(|&event| self.registration(event).state.is_enabled())
-            .fold(0, |bits, event| bits | event.bit())
-    }
-
-    /// Tells other threads what the vCPU accepts, and drops signals for
-    /// events that are no longer registered.
+    /// Tells other threads what is registered and what the vCPU would
+    /// take now, which drops signals for events no longer registered.
     pub fn publish(&self, signals: &Signals) {
-        signals.publish_accepting(self.accepting());
-        self.drop_stale_signals(signals);
-    }
-
-    /// Drops signals raised for events unregistered since: the guest can
-    /// never take them.
-    fn drop_stale_signals(&self, signals: &Signals) {
-        let unregistered = Event::all()
-            .filter(|&event| !self.registration(event).state.is_registered())
-            .fold(0, |bits, event| bits | event.bit());
-        if signals.pending() & unregistered != 0 {
-            signals.clear_pending(unregistered);
-        }
+        let registered = bits(Event::all().filter(|&e| self.registration(e).state.is_registered()));
+        let accepting = if self.masked {
+            0
+        } else {
+            bits(Event::all().filter(|&e| self.registration(e).state.is_enabled()))
+        };
+        signals.publish(registered, accepting);
     }
 
     /// The event to deliver at the next guest entry, if any: pending,
@@ -142,7 +133,7 @@ impl VcpuState {
         Event::all().find(|&event| {
             let registration = self.registration(event);
             pending & event.bit() != 0
-                && registration.state == EventState::Registered { enabled: true }
+                && transition(registration.state, Action::Dispatch).is_ok()
                 && registration.entry != 0
         })
     }
@@ -155,12 +146,10 @@ impl VcpuState {
     /// ELR_EL1 and SPSR_EL1 are left alone. The caller must have committed
     /// any pending PC adjustment first.
     pub fn deliver(&mut self, signals: &Signals, regs: &mut impl Registers) -> Option<Event> {
-        // What the vCPU accepts was published when it last changed.
-        self.drop_stale_signals(signals);
         let event = self.deliverable(signals)?;
         let registration = *self.registration(event);
         self.apply(event, Action::Dispatch).ok()?;
-        signals.clear_pending(event.bit());
+        signals.take(event);
 
         // Saved in place: no temporary context to copy.
         let context = &mut self.context;
@@ -175,7 +164,7 @@ impl VcpuState {
             context.pstate,
         ]);
         regs.set_pc(registration.entry);
-        regs.set_pstate(pstate::exception_entry(
+        regs.set_pstate(pstate::handler_entry(
             context.pstate,
             regs.sctlr_el1(),
             regs.has_mte(),
@@ -187,16 +176,16 @@ impl VcpuState {
     /// is `None`, `SDEI_EVENT_COMPLETE_AND_RESUME` otherwise.
     ///
     /// COMPLETE restores x0-x17, PC and PSTATE as interrupted. COMPLETE_AND_
-    /// RESUME restores x0-x17, then enters `resume_at` as if an IRQ had been
-    /// taken at the interrupted context: ELR_EL1 and SPSR_EL1 get the
-    /// interrupted PC and PSTATE.
+    /// RESUME restores x0-x17, then enters `resume_at` at EL1h with
+    /// exceptions masked ([`pstate::RESUME`]), ELR_EL1 and SPSR_EL1 holding
+    /// the interrupted PC and PSTATE, as if an exception had been taken
+    /// there.
     ///
     /// # Errors
     ///
     /// [`Error::Denied`] if no handler is running; nothing changes then.
     pub fn complete(
         &mut self,
-        signals: &Signals,
         regs: &mut impl Registers,
         resume_at: Option<u64>,
     ) -> Result<(), Error> {
@@ -214,15 +203,10 @@ impl VcpuState {
                 regs.set_elr_el1(context.pc);
                 regs.set_spsr_el1(context.pstate);
                 regs.set_pc(address);
-                regs.set_pstate(pstate::exception_entry(
-                    context.pstate,
-                    regs.sctlr_el1(),
-                    regs.has_mte(),
-                ));
+                regs.set_pstate(pstate::RESUME);
             }
         }
         self.context = Context::default();
-        self.publish(signals);
         Ok(())
     }
 }

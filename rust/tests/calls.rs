@@ -13,7 +13,15 @@ use sdei::vcpu_state::VcpuState;
 
 const EV0: u64 = 0;
 const APF: u64 = ASYNC_PF_NUMBER as u64;
-const UNKNOWN_EVENTS: [u64; 5] = [1, 0x4040_0000, 0x4040_0002, 1 << 31, u64::MAX];
+/// Unknown in their low 32 bits, which are all an event number has.
+const UNKNOWN_EVENTS: [u64; 6] = [
+    1,
+    0x4040_0000,
+    0x4040_0002,
+    1 << 31,
+    u64::MAX,
+    0x1_4040_0000,
+];
 
 fn state(vm: &Machine) -> EventState {
     vm.states[0].registration(Event::SOFTWARE_SIGNALLED).state
@@ -41,7 +49,7 @@ fn registered_enabled() -> Machine {
 
 fn running() -> Machine {
     let mut vm = registered_enabled();
-    assert_eq!(vm.signal(0, 0), 0);
+    assert_eq!(vm.signal(1, 0), 0);
     assert_eq!(vm.enter(0), Some(Event::SOFTWARE_SIGNALLED));
     vm
 }
@@ -178,10 +186,13 @@ fn registered_unregister_forgets_the_handler() {
 }
 
 #[test]
-fn registered_disabled_takes_no_signal() {
+fn registered_disabled_holds_a_signal_until_enabled() {
     let mut vm = registered();
-    assert_eq!(vm.signal(1, 0), err(Error::InvalidParameters));
-    assert_eq!(vm.signals[0].pending(), 0);
+    assert_eq!(vm.signal(1, 0), 0);
+    assert_eq!(vm.enter(0), None);
+    assert_eq!(vm.kicks, Vec::<usize>::new(), "nothing to take yet");
+    assert_eq!(vm.call(0, EventEnable, &[EV0]), 0);
+    assert_eq!(vm.regs[0].pc, ENTRY, "taken as ENABLE returns");
 }
 
 // Tests for the REGISTERED and ENABLED state.
@@ -200,14 +211,31 @@ fn registered_enabled_unregister_also_disables() {
     let mut vm = registered_enabled();
     assert_eq!(vm.call(0, EventUnregister, &[EV0]), 0);
     assert_eq!(status(&mut vm), 0);
-    assert_eq!(vm.signal(1, 0), err(Error::InvalidParameters));
+    assert_eq!(vm.signal(1, 0), 0, "succeeds, as TF-A");
+    assert_eq!(vm.signals[0].pending(), 0, "and the signal is lost");
+    assert_eq!(vm.call(0, EventRegister, &[EV0, ENTRY, ARG, 0, 0]), 0);
+    assert_eq!(vm.call(0, EventEnable, &[EV0]), 0);
+    assert_eq!(vm.enter(0), None);
 }
 
 #[test]
-fn registered_enabled_masked_takes_no_signal() {
+fn registered_enabled_masked_holds_a_signal_until_unmasked() {
     let mut vm = registered_enabled();
     assert_eq!(vm.call(0, PeMask, &[]), 1);
-    assert_eq!(vm.signal(1, 0), err(Error::InvalidParameters));
+    assert_eq!(vm.signal(1, 0), 0);
+    assert_eq!(vm.kicks, Vec::<usize>::new(), "nothing to take yet");
+    assert_eq!(vm.enter(0), None);
+    assert_eq!(vm.call(0, PeUnmask, &[]), 0);
+    assert_eq!(vm.regs[0].pc, ENTRY, "taken as PE_UNMASK returns");
+    assert_eq!(vm.regs[0].x[0], 0, "event 0");
+}
+
+#[test]
+fn registered_enabled_signal_kicks_the_target() {
+    let mut vm = registered_enabled();
+    assert_eq!(vm.signal(1, 0), 0);
+    assert_eq!(vm.kicks, vec![0]);
+    assert_eq!(vm.enter(0), Some(Event::SOFTWARE_SIGNALLED));
 }
 
 // Tests for the RUNNING state.
@@ -239,7 +267,7 @@ fn running_unregister_is_pending() {
     let mut vm = running();
     assert_eq!(vm.call(0, EventUnregister, &[EV0]), err(Error::Pending));
     assert_eq!(state(&vm), EventState::UnregisterPending);
-    assert_eq!(status(&mut vm), 0b101);
+    assert_eq!(status(&mut vm), 0b100, "running only, as TF-A");
 }
 
 #[test]
@@ -266,6 +294,14 @@ fn running_private_reset_is_denied_and_unregister_pending() {
     let mut vm = running();
     assert_eq!(vm.call(0, PrivateReset, &[]), err(Error::Denied));
     assert_eq!(state(&vm), EventState::UnregisterPending);
+    assert_eq!(status(&mut vm), 0b100);
+}
+
+#[test]
+fn unregister_pending_drops_a_signal() {
+    let mut vm = unregister_pending();
+    assert_eq!(vm.signal(1, 0), 0);
+    assert_eq!(vm.signals[0].pending(), 0);
 }
 
 // Tests for the RUNNING and DISABLED state.
@@ -339,12 +375,15 @@ fn unknown_events_are_invalid_for_every_event_call() {
 fn get_info_describes_both_events() {
     let mut vm = unregistered();
     // Type: private; priority: normal; only event 0 is signalable.
+    // Info 1 answers "not signalable?", as TF-A's SDEI_INFO_EV_NOT_SIGNALED.
     assert_eq!(vm.call(0, EventGetInfo, &[EV0, 0]), 0);
-    assert_eq!(vm.call(0, EventGetInfo, &[EV0, 1]), 1);
+    assert_eq!(vm.call(0, EventGetInfo, &[EV0, 1]), 0);
     assert_eq!(vm.call(0, EventGetInfo, &[EV0, 2]), 0);
     assert_eq!(vm.call(0, EventGetInfo, &[APF, 0]), 0);
-    assert_eq!(vm.call(0, EventGetInfo, &[APF, 1]), 0);
+    assert_eq!(vm.call(0, EventGetInfo, &[APF, 1]), 1);
     assert_eq!(vm.call(0, EventGetInfo, &[APF, 2]), 0);
+    // The query is 32 bits wide.
+    assert_eq!(vm.call(0, EventGetInfo, &[APF, 1 << 32 | 1]), 1);
     for info in [3, 4, 5, u64::MAX] {
         for event in [EV0, APF] {
             let x0 = vm.call(0, EventGetInfo, &[event, info]);
@@ -369,12 +408,41 @@ fn routing_set_is_invalid_for_private_events() {
 }
 
 #[test]
-fn interrupt_bind_and_release_are_not_supported() {
+fn interrupt_bind_finds_no_slot_and_release_no_bound_event() {
     let mut vm = unregistered();
-    assert_eq!(vm.call(0, InterruptBind, &[27]), err(Error::NotSupported));
+    // SGIs (0-15) are never bound; anything else finds no free slot.
+    for sgi in [0, 15, 1 << 32] {
+        assert_eq!(vm.call(0, InterruptBind, &[sgi]), (-2i64) as u64, "{sgi}");
+    }
+    for intid in [16, 27, 32, 1019, 0xffff_ffff] {
+        assert_eq!(
+            vm.call(0, InterruptBind, &[intid]),
+            (-10i64) as u64,
+            "{intid}"
+        );
+    }
+    for event in [EV0, APF, 1] {
+        assert_eq!(vm.call(0, InterruptRelease, &[event]), (-2i64) as u64);
+    }
+}
+
+#[test]
+fn event_numbers_are_the_low_32_bits() {
+    let mut vm = unregistered();
+    let high = 0xffff_ffff_0000_0000u64;
     assert_eq!(
-        vm.call(0, InterruptRelease, &[EV0]),
-        err(Error::NotSupported)
+        vm.call(0, EventRegister, &[high | EV0, ENTRY, ARG, 0, 0]),
+        0
+    );
+    assert_eq!(vm.call(0, EventEnable, &[high]), 0);
+    assert_eq!(vm.call(0, EventStatus, &[high]), 0b011);
+    assert_eq!(vm.call(0, EventStatus, &[high | APF]), 0);
+    assert_eq!(vm.call(0, EventSignal, &[high, mpidr(1)]), 0);
+    assert_eq!(vm.call(1, EventSignal, &[high, mpidr(0)]), 0);
+    assert_eq!(vm.enter(0), Some(Event::SOFTWARE_SIGNALLED));
+    assert_eq!(
+        vm.call(0, EventContext, &[high | 2]),
+        vm.states[0].context.gprs[2]
     );
 }
 
@@ -383,6 +451,7 @@ fn features_reports_no_bind_slots() {
     let mut vm = unregistered();
     assert_eq!(vm.call(0, Features, &[0]), 0);
     assert_eq!(vm.call(0, Features, &[1]), err(Error::InvalidParameters));
+    assert_eq!(vm.call(0, Features, &[1 << 32]), 0, "32-bit feature");
     assert_eq!(
         vm.call(0, Features, &[u64::MAX]),
         err(Error::InvalidParameters)
@@ -436,8 +505,10 @@ fn shared_reset_succeeds_and_changes_nothing() {
 #[test]
 fn vcpu_reset_equals_a_fresh_vcpu() {
     let mut vm = unregister_pending();
-    vm.signal(1, 1);
+    vm.ready(0, Event::ASYNC_PF);
+    vm.signals[0].inject(Event::ASYNC_PF).unwrap();
     vm.states[0].reset(&vm.signals[0]);
     assert_eq!(vm.states[0], VcpuState::new());
     assert_eq!((vm.signals[0].pending(), vm.signals[0].accepting()), (0, 0));
+    assert_eq!(vm.signals[0].registered(), 0);
 }

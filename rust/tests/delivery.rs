@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Entering a handler and completing it: registers, PSTATE, ordering.
+//!
+//! PSTATE values are literals from the Arm ARM's SPSR layout, as TF-A's
+//! dispatcher sets them (`sdei_set_elr_spsr()`, `sdei_event_complete()`).
 
 mod common;
 
-use common::{err, Machine, Regs, ARG, ENTRY, GUEST_PSTATE, GUEST_SCTLR};
+use common::{err, Machine, Regs, ARG, ENTRY, GUEST_PSTATE};
 use sdei::abi::{Error, Function::*};
 use sdei::event::{Event, ASYNC_PF_NUMBER};
 use sdei::pstate::*;
+
+/// EL1h with D, A, I and F masked: SPSR 0x3c5.
+const EL1H_DAIF: u64 = 0x3c5;
+const PAN_BIT: u64 = 1 << 22;
+const TCO_BIT: u64 = 1 << 25;
 
 /// vCPU 0 with event 0 ready and signalled, not yet entered.
 fn signalled() -> Machine {
@@ -29,10 +37,10 @@ fn delivery_sets_x0_to_x3_pc_and_pstate_only() {
     assert_eq!(after.x[3], before.pstate, "interrupted PSTATE");
     assert_eq!(after.x[4..], before.x[4..], "x4-x30 untouched");
     assert_eq!(after.pc, ENTRY);
-    assert_eq!(
-        after.pstate,
-        exception_entry(GUEST_PSTATE, GUEST_SCTLR, false)
-    );
+    // The guest keeps PAN (SCTLR_EL1.SPAN set) and was not in PAN; NZCV
+    // starts clear, as TF-A.
+    assert_eq!(GUEST_PSTATE, 0xf000_0005);
+    assert_eq!(after.pstate, EL1H_DAIF);
     assert_eq!(
         (after.elr_el1, after.spsr_el1),
         (before.elr_el1, before.spsr_el1)
@@ -88,15 +96,41 @@ fn delivery_ssbs_follows_sctlr_dssbs() {
 }
 
 #[test]
-fn delivery_keeps_nzcv_and_dit() {
+fn delivery_keeps_dit_and_clears_nzcv() {
     let mut vm = signalled();
-    vm.regs[0].pstate = MODE_EL1H | NZCV | DIT;
+    vm.regs[0].pstate = 0xf100_0005; // NZCV, DIT, EL1h
     vm.enter(0);
-    assert_eq!(vm.regs[0].pstate & (NZCV | DIT), NZCV | DIT);
+    assert_eq!(vm.regs[0].pstate, 0x0100_03c5);
     let mut vm = signalled();
-    vm.regs[0].pstate = MODE_EL1H;
+    vm.regs[0].pstate = 0x5;
     vm.enter(0);
-    assert_eq!(vm.regs[0].pstate & (NZCV | DIT), 0);
+    assert_eq!(vm.regs[0].pstate, EL1H_DAIF);
+}
+
+#[test]
+fn delivery_pstate_for_literal_inputs() {
+    // (interrupted PSTATE, SCTLR_EL1, MTE) -> handler PSTATE.
+    let cases = [
+        (0x0000_0000, 0, false, 0x0040_03c5),       // EL0t: PAN forced
+        (0x6040_0004, 1 << 23, false, 0x0040_03c5), // EL1t in PAN, SPAN: kept
+        (0x0000_0005, 1 << 23, false, 0x0000_03c5), // SPAN, no PAN
+        (0x0000_1005, 1 << 44 | 1 << 23, false, 0x13c5), // SSBS from DSSBS
+        (0x0000_1005, 1 << 23, false, 0x3c5),       // SSBS dropped
+        (0x0230_0c05, 1 << 23, true, 0x0200_03c5),  // TCO, SS, IL, BTYPE
+        (0x0080_0005, 1 << 23, false, 0x3c5),       // UAO cleared
+    ];
+    for (interrupted, sctlr, mte, want) in cases {
+        let mut vm = signalled();
+        vm.regs[0].pstate = interrupted;
+        vm.regs[0].sctlr_el1 = sctlr;
+        vm.regs[0].mte = mte;
+        vm.enter(0);
+        assert_eq!(
+            vm.regs[0].pstate, want,
+            "interrupted {interrupted:#x} SCTLR {sctlr:#x} MTE {mte}"
+        );
+        assert_eq!(vm.regs[0].x[3], interrupted, "x3 is the interrupted PSTATE");
+    }
 }
 
 #[test]
@@ -121,20 +155,20 @@ fn delivery_sets_tco_only_in_a_guest_with_mte() {
 }
 
 #[test]
-fn complete_restores_tco_as_interrupted_and_resume_sets_it_with_mte() {
+fn complete_restores_tco_as_interrupted_and_resume_clears_it() {
     for resume in [false, true] {
         let mut vm = signalled();
         vm.regs[0].mte = true;
         vm.regs[0].pstate = MODE_EL1H;
         vm.enter(0);
-        assert_eq!(vm.regs[0].pstate & TCO, TCO);
+        assert_eq!(vm.regs[0].pstate & TCO_BIT, TCO_BIT);
         if resume {
             vm.call(0, EventCompleteAndResume, &[0xffff_8000_0801_0280]);
-            assert_eq!(vm.regs[0].pstate & TCO, TCO, "entered as an IRQ");
-            assert_eq!(vm.regs[0].spsr_el1 & TCO, 0, "SPSR as interrupted");
+            assert_eq!(vm.regs[0].pstate, EL1H_DAIF, "as TF-A resumes");
+            assert_eq!(vm.regs[0].spsr_el1, 0x5, "SPSR as interrupted");
         } else {
             vm.call(0, EventComplete, &[]);
-            assert_eq!(vm.regs[0].pstate & TCO, 0, "restored as interrupted");
+            assert_eq!(vm.regs[0].pstate, 0x5, "restored as interrupted");
         }
     }
 }
@@ -177,9 +211,11 @@ fn complete_restores_the_interrupted_registers_exactly() {
 }
 
 #[test]
-fn complete_and_resume_enters_the_resume_address_as_an_irq() {
+fn complete_and_resume_enters_the_resume_address_at_el1h_masked() {
     let mut vm = signalled();
-    vm.regs[0].pstate = MODE_EL1H | NZCV;
+    vm.regs[0].pstate = 0xf140_1005; // NZCV, DIT, PAN, SSBS, EL1h
+    vm.regs[0].sctlr_el1 = 0; // would force PAN on an exception entry
+    vm.regs[0].mte = true;
     let interrupted = vm.regs[0].clone();
     vm.enter(0);
     vm.regs[0].x[0] = 0xbad;
@@ -190,14 +226,8 @@ fn complete_and_resume_enters_the_resume_address_as_an_irq() {
     assert_eq!(after.pc, vbar_irq);
     assert_eq!(after.elr_el1, interrupted.pc);
     assert_eq!(after.spsr_el1, interrupted.pstate);
-    assert_eq!(
-        after.pstate,
-        exception_entry(interrupted.pstate, GUEST_SCTLR, false)
-    );
-    assert_eq!(
-        after.pstate & (D | A | I | F | 0x1f),
-        D | A | I | F | MODE_EL1H
-    );
+    assert_eq!(after.pstate, EL1H_DAIF, "nothing else, as TF-A");
+    assert_eq!(after.pstate & PAN_BIT, 0);
 }
 
 #[test]
@@ -223,14 +253,14 @@ fn nothing_is_delivered_while_masked_disabled_or_unregistered() {
     assert_eq!(vm.enter(0), None);
     vm.call(0, EventEnable, &[0]);
     assert_eq!(
-        vm.enter(0),
+        vm.states[0].running(),
         Some(Event::SOFTWARE_SIGNALLED),
-        "kept pending meanwhile"
+        "kept pending meanwhile, taken as ENABLE returns"
     );
 }
 
 #[test]
-fn a_signal_while_running_is_delivered_once_after_complete() {
+fn a_signal_while_running_is_delivered_once_when_complete_returns() {
     let mut vm = signalled();
     let interrupted = vm.regs[0].clone();
     vm.enter(0);
@@ -238,10 +268,12 @@ fn a_signal_while_running_is_delivered_once_after_complete() {
     assert_eq!(vm.signal(1, 0), 0);
     assert_eq!(vm.signal(0, 0), 0);
     assert_eq!(vm.enter(0), None, "blocked while running");
+    // COMPLETE restores the context, and the pending signal interrupts it
+    // at once, where it was interrupted the first time.
     vm.call(0, EventComplete, &[0]);
-    assert_eq!(vm.regs[0].pc, interrupted.pc);
-    assert_eq!(vm.enter(0), Some(Event::SOFTWARE_SIGNALLED));
+    assert_eq!(vm.regs[0].pc, ENTRY);
     assert_eq!(vm.regs[0].x[2], interrupted.pc);
+    assert_eq!(vm.states[0].context.gprs[..], interrupted.x[..18]);
     vm.call(0, EventComplete, &[0]);
     assert_eq!(vm.enter(0), None, "delivered once, not twice");
     assert_eq!(vm.regs[0], Regs { ..interrupted });
@@ -260,18 +292,22 @@ fn unregister_drops_a_pending_signal() {
 fn async_pf_is_delivered_with_its_number() {
     let mut vm = Machine::new(1);
     vm.ready(0, Event::ASYNC_PF);
-    vm.signals[0].raise(Event::ASYNC_PF).unwrap();
+    vm.signals[0].inject(Event::ASYNC_PF).unwrap();
     assert_eq!(vm.enter(0), Some(Event::ASYNC_PF));
-    assert_eq!(vm.regs[0].x[0], u64::from(ASYNC_PF_NUMBER));
+    assert_eq!(vm.regs[0].x[0], 0x4040_0001);
 }
 
 #[test]
-fn async_pf_cannot_be_raised_on_a_vcpu_that_does_not_accept_it() {
-    let vm = Machine::new(1);
-    assert_eq!(
-        vm.signals[0].raise(Event::ASYNC_PF),
-        Err(Error::InvalidParameters)
-    );
+fn async_pf_cannot_be_injected_into_a_vcpu_that_does_not_take_it_now() {
+    let mut vm = Machine::new(1);
+    assert_eq!(vm.signals[0].inject(Event::ASYNC_PF), Err(Error::Denied));
+    vm.ready(0, Event::ASYNC_PF);
+    vm.call(0, PeMask, &[]);
+    assert_eq!(vm.signals[0].inject(Event::ASYNC_PF), Err(Error::Denied));
+    vm.call(0, PeUnmask, &[]);
+    vm.call(0, EventDisable, &[0x4040_0001]);
+    assert_eq!(vm.signals[0].inject(Event::ASYNC_PF), Err(Error::Denied));
+    assert_eq!(vm.signals[0].pending(), 0);
 }
 
 #[test]
@@ -288,10 +324,15 @@ fn events_are_delivered_in_table_order_one_at_a_time() {
     let mut vm = Machine::new(1);
     vm.ready(0, Event::SOFTWARE_SIGNALLED);
     vm.ready(0, Event::ASYNC_PF);
-    vm.signals[0].raise(Event::ASYNC_PF).unwrap();
-    assert_eq!(vm.signal(0, 0), 0);
-    assert_eq!(vm.enter(0), Some(Event::SOFTWARE_SIGNALLED));
+    vm.call(0, PeMask, &[]);
+    vm.signals[0].signal(Event::SOFTWARE_SIGNALLED);
+    vm.call(0, PeUnmask, &[]);
+    vm.signals[0].inject(Event::ASYNC_PF).unwrap();
+    vm.call(0, PeMask, &[]);
+    vm.call(0, PeUnmask, &[]);
+    assert_eq!(vm.states[0].running(), Some(Event::SOFTWARE_SIGNALLED));
     assert_eq!(vm.enter(0), None);
     vm.call(0, EventComplete, &[0]);
-    assert_eq!(vm.enter(0), Some(Event::ASYNC_PF));
+    assert_eq!(vm.states[0].running(), Some(Event::ASYNC_PF));
+    assert_eq!(vm.regs[0].x[0], 0x4040_0001);
 }

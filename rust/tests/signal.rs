@@ -9,12 +9,15 @@ use sdei::abi::{Error, Function::*};
 use sdei::event::Event;
 
 #[test]
-fn signal_to_self_is_delivered_on_the_next_entry() {
+fn signal_to_self_is_taken_as_the_call_returns_without_a_kick() {
     let mut vm = Machine::new(1);
     vm.ready(0, Event::SOFTWARE_SIGNALLED);
-    assert_eq!(vm.signal(0, 0), 0);
-    assert_eq!(vm.kicks, [0]);
-    assert_eq!(vm.enter(0), Some(Event::SOFTWARE_SIGNALLED));
+    let after_call = vm.regs[0].pc;
+    assert_eq!(vm.signal(0, 0), 0, "x0 = event 0 on entry");
+    assert_eq!(vm.kicks, Vec::<usize>::new());
+    assert_eq!(vm.states[0].running(), Some(Event::SOFTWARE_SIGNALLED));
+    assert_eq!(vm.regs[0].x[2], after_call);
+    assert_eq!(vm.enter(0), None);
     // The handler interrupted the caller right after SIGNAL returned 0.
     assert_eq!(vm.call(0, EventContext, &[0]), 0);
 }
@@ -61,22 +64,21 @@ fn signal_of_another_event_is_invalid() {
 }
 
 #[test]
-fn signal_refused_for_unregistered_disabled_or_masked_targets() {
+fn signal_succeeds_whatever_the_target_state_as_tf_a() {
     let mut vm = Machine::new(2);
-    assert_eq!(
-        vm.signal(0, 1),
-        err(Error::InvalidParameters),
-        "unregistered"
-    );
-    vm.call(1, PeUnmask, &[]);
+    assert_eq!(vm.signal(0, 1), 0, "unregistered: lost");
+    assert_eq!(vm.signals[1].pending(), 0);
     vm.call(1, EventRegister, &[0, common::ENTRY, 0, 0, 0]);
-    assert_eq!(vm.signal(0, 1), err(Error::InvalidParameters), "disabled");
+    assert_eq!(vm.signal(0, 1), 0, "disabled, masked: held");
+    assert_eq!(vm.signals[1].pending(), 1);
     vm.call(1, EventEnable, &[0]);
-    vm.call(1, PeMask, &[]);
-    assert_eq!(vm.signal(0, 1), err(Error::InvalidParameters), "masked");
+    assert_eq!(vm.signal(0, 1), 0, "masked: held, once");
+    assert_eq!(vm.signals[1].pending(), 1);
+    assert!(vm.kicks.is_empty(), "nothing the target can take yet");
+    assert_eq!(vm.enter(1), None);
     vm.call(1, PeUnmask, &[]);
-    assert_eq!(vm.signal(0, 1), 0);
-    assert_eq!(vm.signals[1].pending(), Event::SOFTWARE_SIGNALLED.bit());
+    assert_eq!(vm.states[1].running(), Some(Event::SOFTWARE_SIGNALLED));
+    assert_eq!(vm.signals[1].pending(), 0);
 }
 
 #[test]

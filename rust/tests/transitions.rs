@@ -115,21 +115,24 @@ fn every_other_cell_is_denied() {
 }
 
 #[test]
-fn status_bits_follow_the_state() {
-    for state in STATES {
-        assert_eq!(state.is_registered(), state != Unregistered, "{state:?}");
-        assert_eq!(
-            state.is_enabled(),
-            matches!(
-                state,
-                Registered { enabled: true } | Running { enabled: true }
-            ),
-            "{state:?}"
-        );
-        assert_eq!(
-            state.is_running(),
-            matches!(state, Running { .. } | UnregisterPending),
-            "{state:?}"
-        );
+fn status_bits_are_tf_a_handler_states() {
+    // TF-A's sdei_state.c: bit 0 registered, bit 1 enabled, bit 2 running;
+    // a handler that runs after its unregistration is "Reg_", 4.
+    let want = [
+        (Unregistered, 0b000),
+        (Registered { enabled: false }, 0b001),
+        (Registered { enabled: true }, 0b011),
+        (Running { enabled: false }, 0b101),
+        (Running { enabled: true }, 0b111),
+        (UnregisterPending, 0b100),
+    ];
+    assert_eq!(want.len(), STATES.len());
+    for (state, bits) in want {
+        assert_eq!(state.status(), bits, "{state:?}");
+        assert_eq!(EventState::from_status(bits), Some(state));
     }
+    // Enabled without registered is no state.
+    assert_eq!(EventState::from_status(0b010), None);
+    assert_eq!(EventState::from_status(0b110), None);
+    assert_eq!(EventState::from_status(0b1000), None);
 }

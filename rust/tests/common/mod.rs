@@ -5,7 +5,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use sdei::abi::Function;
-use sdei::call::{handle_call, Outcome};
+use sdei::call::handle_call;
 use sdei::event::Event;
 use sdei::pstate;
 use sdei::signals::Signals;
@@ -94,6 +94,7 @@ pub fn mpidr(cpu: usize) -> u64 {
 /// The calling vCPU: its registers, and the VM's vCPUs as SIGNAL and
 /// REGISTER see them.
 pub struct Caller<'a> {
+    cpu: usize,
     regs: &'a mut Regs,
     signals: &'a [Signals],
 }
@@ -163,6 +164,10 @@ impl<'a> Vm for Caller<'a> {
                 signals: &self.signals[cpu],
             })
     }
+
+    fn is_caller(&self, target: &Found<'a>) -> bool {
+        target.cpu == self.cpu
+    }
 }
 
 /// A VM of test vCPUs.
@@ -197,12 +202,12 @@ impl Machine {
             regs.x[n + 1] = *arg;
         }
         let mut caller = Caller {
+            cpu,
             regs,
             signals: &self.signals,
         };
-        match handle_call(&mut self.states[cpu], &self.signals[cpu], &mut caller) {
-            Outcome::Resume => {}
-            Outcome::Kick(target) => self.kicks.push(target.cpu),
+        if let Some(target) = handle_call(&mut self.states[cpu], &self.signals[cpu], &mut caller) {
+            self.kicks.push(target.cpu);
         }
         self.regs[cpu].x[0]
     }

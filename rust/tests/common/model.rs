@@ -18,6 +18,89 @@ fn registered_bits(state: &VcpuState) -> u8 {
         .fold(0, |bits, event| bits | event.bit())
 }
 
+/// The events a vCPU takes now, by the contract: registered and enabled,
+/// on an unmasked vCPU.
+fn accepting_bits(state: &VcpuState) -> u8 {
+    if state.masked {
+        return 0;
+    }
+    Event::all()
+        .filter(|&event| {
+            matches!(
+                state.registration(event).state,
+                EventState::Registered { enabled: true } | EventState::Running { enabled: true }
+            )
+        })
+        .fold(0, |bits, event| bits | event.bit())
+}
+
+/// Makes a call as KVM does, checks what it did to the registers, and
+/// keeps the shadow up to date; returns x0 as the call answered it (a
+/// handler the call made deliverable may have been entered since).
+fn call(
+    vm: &mut Machine,
+    shadows: &mut [Shadow],
+    cpu: usize,
+    function: Function,
+    args: &[u64],
+) -> u64 {
+    let before = vm.regs[cpu].clone();
+    let was_running = vm.states[cpu].running().is_some();
+    vm.call(cpu, function, args);
+    let completed = was_running
+        && matches!(
+            function,
+            Function::EventComplete | Function::EventCompleteAndResume
+        );
+    let running = vm.states[cpu].running();
+    let entered = running.is_some() && (!was_running || completed);
+
+    // The registers as the call left them, before any handler entry.
+    let mut answered = vm.regs[cpu].clone();
+    if let (true, Some(event)) = (entered, running) {
+        let state = &vm.states[cpu];
+        let context = state.context;
+        let registration = state.registration(event);
+        let after = &vm.regs[cpu];
+        assert_eq!(after.x[0], u64::from(event.info().number));
+        assert_eq!(after.x[1], registration.arg);
+        assert_eq!((after.x[2], after.x[3]), (context.pc, context.pstate));
+        assert_eq!(after.pc, registration.entry);
+        assert_eq!(&after.x[4..], &context_or(&answered, &context).x[4..]);
+        answered = context_or(&answered, &context);
+    }
+
+    if completed {
+        let interrupted = shadows[cpu].interrupted.take().unwrap();
+        assert_eq!(&answered.x[..18], &interrupted.x[..18]);
+        if function == Function::EventComplete {
+            assert_eq!(answered.pc, interrupted.pc);
+            assert_eq!(answered.pstate, interrupted.pstate);
+        } else {
+            assert_eq!(answered.pc, args[0]);
+            assert_eq!(answered.elr_el1, interrupted.pc);
+            assert_eq!(answered.spsr_el1, interrupted.pstate);
+        }
+    } else {
+        // Any other call changes x0 only.
+        assert_eq!(&answered.x[6..], &before.x[6..]);
+        assert_eq!((answered.pc, answered.pstate), (before.pc, before.pstate));
+    }
+    if entered {
+        shadows[cpu].interrupted = Some(answered.clone());
+    }
+    answered.x[0]
+}
+
+/// `regs` with x0-x17, PC and PSTATE from `context`.
+fn context_or(regs: &Regs, context: &sdei::vcpu_state::Context) -> Regs {
+    let mut regs = regs.clone();
+    regs.x[..18].copy_from_slice(&context.gprs);
+    regs.pc = context.pc;
+    regs.pstate = context.pstate;
+    regs
+}
+
 /// vCPUs in a model run.
 pub const VCPUS: usize = 3;
 
@@ -82,8 +165,11 @@ fn check_invariants(vm: &Machine, shadows: &[Shadow]) {
                 assert_eq!((registration.entry, registration.arg), (0, 0));
             }
         }
-        // What other threads see matches the state.
-        assert_eq!(vm.signals[cpu].accepting(), state.accepting());
+        // What other threads see matches the state, and only registered
+        // events have a signal pending.
+        assert_eq!(vm.signals[cpu].accepting(), accepting_bits(state));
+        assert_eq!(vm.signals[cpu].registered(), registered_bits(state));
+        assert_eq!(vm.signals[cpu].pending() & !registered_bits(state), 0);
     }
 }
 
@@ -98,46 +184,20 @@ pub fn run(steps: &[Step]) {
                 function,
                 args,
             } => {
-                let before = vm.regs[cpu].clone();
-                let was_running = vm.states[cpu].running().is_some();
-                vm.call(cpu, function, &args);
-                let completes = matches!(
-                    function,
-                    Function::EventComplete | Function::EventCompleteAndResume
-                );
-                if completes && was_running {
-                    let interrupted = shadows[cpu].interrupted.take().unwrap();
-                    let after = &vm.regs[cpu];
-                    assert_eq!(&after.x[..18], &interrupted.x[..18]);
-                    if function == Function::EventComplete {
-                        assert_eq!(after.pc, interrupted.pc);
-                        assert_eq!(after.pstate, interrupted.pstate);
-                    } else {
-                        assert_eq!(after.pc, args[0]);
-                        assert_eq!(after.elr_el1, interrupted.pc);
-                        assert_eq!(after.spsr_el1, interrupted.pstate);
-                    }
-                } else {
-                    // Any other call changes x0 only.
-                    let after = &vm.regs[cpu];
-                    assert_eq!(&after.x[6..], &before.x[6..]);
-                    assert_eq!((after.pc, after.pstate), (before.pc, before.pstate));
-                }
+                call(&mut vm, &mut shadows, cpu, function, &args);
             }
             Step::Ready { cpu, event } => {
                 let number = u64::from(event.info().number);
-                vm.call(
-                    cpu,
-                    Function::EventRegister,
-                    &[number, super::ENTRY, 9, 0, 0],
-                );
-                vm.call(cpu, Function::EventEnable, &[number]);
-                vm.call(cpu, Function::PeUnmask, &[]);
+                let args = [number, super::ENTRY, 9, 0, 0];
+                call(&mut vm, &mut shadows, cpu, Function::EventRegister, &args);
+                call(&mut vm, &mut shadows, cpu, Function::EventEnable, &[number]);
+                call(&mut vm, &mut shadows, cpu, Function::PeUnmask, &[]);
             }
             Step::Signal { from, to } => {
-                let accepts = vm.states[to].accepting() & Event::SOFTWARE_SIGNALLED.bit() != 0;
-                let x0 = vm.signal(from, to);
-                assert_eq!(x0 == 0, accepts, "SIGNAL {} -> {}", from, to);
+                // Whatever the target's state, as TF-A.
+                let args = [0, super::mpidr(to)];
+                let x0 = call(&mut vm, &mut shadows, from, Function::EventSignal, &args);
+                assert_eq!(x0, 0, "SIGNAL {from} -> {to}");
             }
             Step::Scribble { cpu, seed } => {
                 for (n, reg) in vm.regs[cpu].x.iter_mut().enumerate() {
@@ -163,10 +223,10 @@ pub fn run(steps: &[Step]) {
                 }
             }
             Step::Inject { cpu } => {
-                let accepted = vm.signals[cpu].raise(Event::ASYNC_PF).is_ok();
+                let accepted = vm.signals[cpu].inject(Event::ASYNC_PF).is_ok();
                 assert_eq!(
                     accepted,
-                    vm.states[cpu].accepting() & Event::ASYNC_PF.bit() != 0
+                    accepting_bits(&vm.states[cpu]) & Event::ASYNC_PF.bit() != 0
                 );
             }
             Step::Migrate { cpu, seed } => {
