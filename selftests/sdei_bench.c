@@ -228,7 +228,7 @@ static void main_vcpu(void)
 	/* Where the cycle's time goes: its two calls, without a delivery. */
 	CHECK(1, SDEI_FN_PE_MASK);
 	MEASURE(signal_self_cycle(), psci_version());
-	ratio("ratio refused SIGNAL / plain hypercall");
+	ratio("ratio held SIGNAL (caller masked) / plain hypercall");
 	MEASURE(sdei(SDEI_FN_COMPLETE, 0), psci_version());
 	ratio("ratio refused COMPLETE / plain hypercall");
 

@@ -8,15 +8,19 @@
  * ENABLE/DISABLE idempotence and refusal when unregistered; STATUS bits;
  * GET_INFO of both events; ROUTING_SET, INTERRUPT_BIND/RELEASE, FEATURES,
  * SHARED_RESET; PE_MASK's return value; PRIVATE_RESET outside a handler;
- * CONTEXT and COMPLETE outside a handler; SIGNAL's refusals; and IDs of
- * the SDEI range with no function, and the SMC32 forms.
+ * CONTEXT and COMPLETE outside a handler; SIGNAL, which succeeds whatever
+ * the target's state and holds or loses the signal as TF-A does; 32-bit
+ * arguments; and IDs of the SDEI range with no function, and the SMC32
+ * forms. Every value is TF-A's dispatcher's.
  */
 #include "sdei.h"
 #include "test_util.h"
 
 static const uint64_t unknown_events[] = {
-	1, 0x40400000, 0x40400002, 1ULL << 31, ~0ULL,
+	1, 0x40400000, 0x40400002, 1ULL << 31, ~0ULL, 0x140400000ULL,
 };
+
+#define OUT_OF_RESOURCE		((uint64_t)SDEI_OUT_OF_RESOURCE)
 
 static void guest_code(void)
 {
@@ -55,12 +59,15 @@ static void guest_code(void)
 		CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, bad, me);
 	}
 
-	/* GET_INFO: both private, normal priority; only event 0 signalable. */
+	/*
+	 * GET_INFO: both private, normal priority; only event 0 signalable.
+	 * Info 1 answers "not signalable?", as TF-A's SDEI_INFO_EV_NOT_SIGNALED.
+	 */
 	CHECK(SDEI_EVENT_TYPE_PRIVATE, SDEI_FN_GET_INFO, ev, SDEI_EVENT_INFO_EV_TYPE);
-	CHECK(1, SDEI_FN_GET_INFO, ev, SDEI_EVENT_INFO_EV_SIGNALED);
+	CHECK(0, SDEI_FN_GET_INFO, ev, SDEI_EVENT_INFO_EV_SIGNALED);
 	CHECK(SDEI_EVENT_PRIORITY_NORMAL, SDEI_FN_GET_INFO, ev, SDEI_EVENT_INFO_EV_PRIORITY);
 	CHECK(SDEI_EVENT_TYPE_PRIVATE, SDEI_FN_GET_INFO, apf, SDEI_EVENT_INFO_EV_TYPE);
-	CHECK(0, SDEI_FN_GET_INFO, apf, SDEI_EVENT_INFO_EV_SIGNALED);
+	CHECK(1, SDEI_FN_GET_INFO, apf, SDEI_EVENT_INFO_EV_SIGNALED);
 	CHECK(SDEI_EVENT_PRIORITY_NORMAL, SDEI_FN_GET_INFO, apf, SDEI_EVENT_INFO_EV_PRIORITY);
 	CHECK(INVALID_PARAMETERS, SDEI_FN_GET_INFO, ev, SDEI_EVENT_INFO_EV_ROUTING_MODE);
 	CHECK(INVALID_PARAMETERS, SDEI_FN_GET_INFO, ev, SDEI_EVENT_INFO_EV_ROUTING_AFF);
@@ -97,11 +104,19 @@ static void guest_code(void)
 	/* Calls that do not depend on an event's state. */
 	CHECK(INVALID_PARAMETERS, SDEI_FN_ROUTING_SET, ev, 0, 0);
 	CHECK(INVALID_PARAMETERS, SDEI_FN_ROUTING_SET, apf, 0, 0);
-	CHECK(NOT_SUPPORTED, SDEI_FN_INTERRUPT_BIND, 27);
-	CHECK(NOT_SUPPORTED, SDEI_FN_INTERRUPT_RELEASE, ev);
+	/* No slot to bind to: SGIs are refused, anything else finds none. */
+	CHECK(INVALID_PARAMETERS, SDEI_FN_INTERRUPT_BIND, 15);
+	CHECK(OUT_OF_RESOURCE, SDEI_FN_INTERRUPT_BIND, 27);
+	CHECK(INVALID_PARAMETERS, SDEI_FN_INTERRUPT_RELEASE, ev);
+	CHECK(INVALID_PARAMETERS, SDEI_FN_INTERRUPT_RELEASE, apf);
 	CHECK(0, SDEI_FN_FEATURES, SDEI_FEATURE_BIND_SLOTS);
 	CHECK(INVALID_PARAMETERS, SDEI_FN_FEATURES, 1);
 	CHECK(INVALID_PARAMETERS, SDEI_FN_FEATURES, ~0ULL);
+
+	/* 32-bit arguments: the upper half of the register is ignored. */
+	CHECK(SDEI_ST_REGISTERED, SDEI_FN_STATUS, ev | 0xffffffff00000000ULL);
+	CHECK(0, SDEI_FN_FEATURES, 1ULL << 32);
+	CHECK(1, SDEI_FN_GET_INFO, apf, 1ULL << 32 | SDEI_EVENT_INFO_EV_SIGNALED);
 	CHECK(0, SDEI_FN_SHARED_RESET);
 	CHECK(SDEI_ST_REGISTERED, SDEI_FN_STATUS, ev);
 
@@ -110,21 +125,41 @@ static void guest_code(void)
 	CHECK(1, SDEI_FN_PE_MASK);
 	CHECK(0, SDEI_FN_PE_MASK);
 
-	/* SIGNAL needs event 0 registered and enabled on an unmasked target. */
-	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, ev, me);	/* masked, disabled */
+	/*
+	 * SIGNAL succeeds for event 0 and any vCPU, whatever the target's
+	 * state, as TF-A: only another event or an MPIDR that is no vCPU is
+	 * invalid. The signal is held while event 0 is registered here.
+	 */
+	CHECK(0, SDEI_FN_SIGNAL, ev, me);	/* masked, disabled: held */
 	CHECK(0, SDEI_FN_PE_UNMASK);
-	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, ev, me);	/* disabled */
+	CHECK(0, SDEI_FN_SIGNAL, ev, me);	/* disabled: held */
 	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, ev, 0xff00000000ULL);
 	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, apf, me);
 	CHECK(1, SDEI_FN_PE_MASK);
 	CHECK(0, SDEI_FN_ENABLE, ev);
-	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, ev, me);	/* masked */
+	CHECK(0, SDEI_FN_SIGNAL, ev, me);	/* masked: held */
 
-	/* PRIVATE_RESET outside a handler unregisters everything. */
+	/*
+	 * PRIVATE_RESET outside a handler unregisters everything, and drops
+	 * the held signal: nothing is taken once event 0 is back and unmasked.
+	 */
 	CHECK(0, SDEI_FN_REGISTER, apf, entry, 0, 0, 0);
 	CHECK(0, SDEI_FN_PRIVATE_RESET);
 	CHECK(0, SDEI_FN_STATUS, ev);
 	CHECK(0, SDEI_FN_STATUS, apf);
+	CHECK(0, SDEI_FN_REGISTER, ev, entry, 0, 0, 0);
+	CHECK(0, SDEI_FN_ENABLE, ev);
+	CHECK(0, SDEI_FN_PE_UNMASK);
+	CHECK(1, SDEI_FN_PE_MASK);
+
+	/* Without event 0 registered, a signal is lost. */
+	CHECK(0, SDEI_FN_UNREGISTER, ev);
+	CHECK(0, SDEI_FN_SIGNAL, ev, me);
+	CHECK(0, SDEI_FN_REGISTER, ev, entry, 0, 0, 0);
+	CHECK(0, SDEI_FN_ENABLE, ev);
+	CHECK(0, SDEI_FN_PE_UNMASK);
+	CHECK(1, SDEI_FN_PE_MASK);
+	CHECK(0, SDEI_FN_PRIVATE_RESET);
 
 	/* IDs of the range with no function, and the SMC32 forms. */
 	CHECK(NOT_SUPPORTED, SDEI_FN(0x13));

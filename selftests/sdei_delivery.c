@@ -6,17 +6,20 @@
  * and NZCV, signals event 0 to its own vCPU, and records x0-x17 and NZCV
  * as they are when it resumes. Checked:
  * - on entry: x0 = event, x1 = argument, x2 = interrupted PC, x3 =
- *   interrupted PSTATE, x4-x17 untouched; EL1h, SPSel 1, DAIF masked, NZCV
- *   and DIT kept, PAN set iff SCTLR_EL1.SPAN is 0, SSBS = SCTLR_EL1.DSSBS;
+ *   interrupted PSTATE, x4-x17 untouched; EL1h, SPSel 1, DAIF masked, DIT
+ *   kept and NZCV clear (as TF-A), PAN set iff SCTLR_EL1.SPAN is 0, SSBS =
+ *   SCTLR_EL1.DSSBS;
  * - CONTEXT 0-17 returns the interrupted x0-x17, STATUS says running,
  *   REGISTER is denied and CONTEXT 18 invalid inside the handler;
  * - COMPLETE restores x0-x17, PC and PSTATE exactly;
  * - COMPLETE_AND_RESUME to VBAR_EL1 + 0x280, as Linux does, enters the IRQ
  *   vector with ELR_EL1 and SPSR_EL1 = interrupted PC and PSTATE;
  * - a SIGNAL while the handler runs is delivered once, after COMPLETE;
- * - UNREGISTER in the handler is PENDING, finished at COMPLETE;
+ * - UNREGISTER in the handler is PENDING, STATUS then says running only
+ *   (4, as TF-A), and the unregistration finishes at COMPLETE;
  * - PRIVATE_RESET in the handler is DENIED, unregisters at COMPLETE;
- * - DISABLE in the handler keeps the event registered and disabled;
+ * - DISABLE in the handler keeps the event registered and disabled; a
+ *   SIGNAL then succeeds and is held until ENABLE, which returns into it;
  * - over SMC, the handler interrupts the instruction after the SMC, and
  *   the SMC is not executed again after COMPLETE.
  */
@@ -105,7 +108,8 @@ static void handler(struct sdei_entry_regs *regs)
 		break;
 	case UNREGISTER:
 		CHECK(PENDING, SDEI_FN_UNREGISTER, SDEI_EV_SW);
-		CHECK(SDEI_ST_REGISTERED | SDEI_ST_RUNNING, SDEI_FN_STATUS, SDEI_EV_SW);
+		CHECK(4, SDEI_FN_STATUS, SDEI_EV_SW);
+		CHECK(PENDING, SDEI_FN_UNREGISTER, SDEI_EV_SW);
 		break;
 	case PRIVATE_RESET:
 		CHECK(DENIED, SDEI_FN_PRIVATE_RESET);
@@ -155,7 +159,7 @@ static void check_entry(uint64_t sctlr)
 	GUEST_ASSERT_EQ(seen_el, 1 << 2);
 	GUEST_ASSERT_EQ(seen_spsel, 1);
 	GUEST_ASSERT_EQ(seen_daif, PSR_DAIF);
-	GUEST_ASSERT_EQ(seen.nzcv, NZCV_ZC);
+	GUEST_ASSERT_EQ(seen.nzcv, 0);
 	GUEST_ASSERT_EQ(seen_dit, PSR_DIT);
 	GUEST_ASSERT_EQ(seen_pan, (sctlr & SCTLR_SPAN) ? 0 : PSR_PAN);
 	if ((read_sysreg(id_aa64pfr1_el1) >> 4) & 0xf)
@@ -217,8 +221,11 @@ static void guest_code(void)
 
 	run_once(DISABLE, sctlr);
 	CHECK(SDEI_ST_REGISTERED, SDEI_FN_STATUS, SDEI_EV_SW);
-	CHECK(INVALID_PARAMETERS, SDEI_FN_SIGNAL, SDEI_EV_SW, guest_mpidr());
+	mode = PLAIN;
+	CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, guest_mpidr());
+	GUEST_ASSERT_EQ(entries, 1);
 	CHECK(0, SDEI_FN_ENABLE, SDEI_EV_SW);
+	GUEST_ASSERT_EQ(entries, 2);
 	GUEST_SYNC(DISABLE);
 
 	run_once(UNREGISTER, sctlr);

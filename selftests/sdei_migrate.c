@@ -2,9 +2,10 @@
 /*
  * sdei_migrate - SDEI state moves with the vCPU's firmware registers.
  *
- * - KVM_GET_REG_LIST lists the 25 SDEI registers (KVM_REG_ARM_FW_REG
- *   0x100-0x118) with their reset values; others of the reserved range
- *   do not exist (ENOENT).
+ * - KVM_GET_REG_LIST lists the 25 SDEI registers with their reset values,
+ *   numbered as Documentation/vmm-abi.rst says: STATUS 0x100, the context
+ *   0x110-0x123, then 0x10 per event slot from 0x140; the reserved numbers
+ *   between do not exist (ENOENT).
  * - A guest is migrated, as a VMM that knows nothing of SDEI would do it
  *   (guest memory and every listed register, in list order or shuffled,
  *   into a fresh VM), at each instant: nothing registered, events ready,
@@ -22,22 +23,22 @@
 #include "sdei.h"
 #include "test_util.h"
 
-#define SDEI_REG(n)	KVM_REG_ARM_FW_REG(0x100 + (n))
-#define REG_STATUS	SDEI_REG(0)
-#define REG_ENTRY(e)	SDEI_REG(1 + 2 * (e))
-#define REG_ARG(e)	SDEI_REG(2 + 2 * (e))
-#define REG_CTX_X(n)	SDEI_REG(5 + (n))
-#define REG_CTX_PC	SDEI_REG(23)
-#define REG_CTX_PSTATE	SDEI_REG(24)
+#define REG_STATUS	KVM_REG_ARM_FW_REG(0x100)
+#define REG_CTX_X(n)	KVM_REG_ARM_FW_REG(0x110 + (n))
+#define REG_CTX_PC	KVM_REG_ARM_FW_REG(0x122)
+#define REG_CTX_PSTATE	KVM_REG_ARM_FW_REG(0x123)
+#define REG_ENTRY(e)	KVM_REG_ARM_FW_REG(0x140 + 0x10 * (e))
+#define REG_ARG(e)	KVM_REG_ARM_FW_REG(0x141 + 0x10 * (e))
 #define NR_SDEI_REGS	25
+#define IS_SDEI_REG(id)	((id) >= KVM_REG_ARM_FW_REG(0x100) && (id) <= KVM_REG_ARM_FW_REG(0x1ff))
 
+/* STATUS: bit 0 masked; per event a byte of SDEI_EVENT_STATUS bits and pending. */
 #define ST_MASKED	1ULL
 #define ST_EV(e, bits)	((uint64_t)(bits) << (8 * ((e) + 1)))
 #define ST_REG		1
 #define ST_EN		2
 #define ST_RUN		4
-#define ST_UNREG	8
-#define ST_PEND		16
+#define ST_PEND		8
 
 #define ARG0		0x5d0000a0
 #define ARG1		0x5d0000a1
@@ -124,24 +125,40 @@ static uint64_t get(struct kvm_vcpu *vcpu, uint64_t id)
 
 static void check_reg_list(struct kvm_vcpu *vcpu)
 {
+	static const uint64_t reserved[] = { 0x101, 0x10f, 0x124, 0x13f, 0x142, 0x160, 0x1ff };
 	struct kvm_reg_list *list = vcpu_get_reg_list(vcpu);
-	int found = 0, i;
-	uint64_t val;
+	uint64_t want[NR_SDEI_REGS], val;
+	int found = 0, i, n = 0;
+
+	want[n++] = REG_STATUS;
+	for (i = 0; i < 18; i++)
+		want[n++] = REG_CTX_X(i);
+	want[n++] = REG_CTX_PC;
+	want[n++] = REG_CTX_PSTATE;
+	for (i = 0; i < 2; i++) {
+		want[n++] = REG_ENTRY(i);
+		want[n++] = REG_ARG(i);
+	}
 
 	for (i = 0; i < list->n; i++) {
 		uint64_t id = list->reg[i];
 
-		if (id < SDEI_REG(0) || id > KVM_REG_ARM_FW_REG(0x1ff))
+		if (!IS_SDEI_REG(id))
 			continue;
-		TEST_ASSERT(id == SDEI_REG(found), "SDEI register %d is %#lx", found, id);
+		TEST_ASSERT(found < NR_SDEI_REGS && id == want[found],
+			    "SDEI register %d is %#lx", found, id);
 		TEST_ASSERT_EQ(get(vcpu, id), id == REG_STATUS ? ST_MASKED : 0);
 		found++;
 	}
 	TEST_ASSERT_EQ(found, NR_SDEI_REGS);
-	TEST_ASSERT(__vcpu_get_reg(vcpu, SDEI_REG(NR_SDEI_REGS), &val) && errno == ENOENT,
-		    "register past the block must not exist");
-	TEST_ASSERT(__vcpu_set_reg(vcpu, KVM_REG_ARM_FW_REG(0x1ff), 0) && errno == ENOENT,
-		    "register past the block must not exist");
+	for (i = 0; i < ARRAY_SIZE(reserved); i++) {
+		uint64_t id = KVM_REG_ARM_FW_REG(reserved[i]);
+
+		TEST_ASSERT(__vcpu_get_reg(vcpu, id, &val) && errno == ENOENT,
+			    "reserved register %#lx must not exist", id);
+		TEST_ASSERT(__vcpu_set_reg(vcpu, id, 0) && errno == ENOENT,
+			    "reserved register %#lx must not exist", id);
+	}
 	free(list);
 }
 
@@ -243,7 +260,7 @@ static void check_values(struct kvm_vcpu *vcpu, enum stage stage)
 	case RUNNING:
 	case UNREGISTERING:
 		TEST_ASSERT_EQ(status, ST_EV(0, stage == RUNNING ? ST_REG | ST_EN | ST_RUN :
-						 ST_REG | ST_RUN | ST_UNREG) |
+						 ST_RUN) |
 				       ST_EV(1, ST_REG | ST_EN));
 		for (int n = 3; n < 18; n++)
 			TEST_ASSERT_EQ(get(vcpu, REG_CTX_X(n)), PATTERN(n));
@@ -259,10 +276,11 @@ static void check_values(struct kvm_vcpu *vcpu, enum stage stage)
 static void check_invalid_values(struct kvm_vcpu *vcpu)
 {
 	static const uint64_t bad_status[] = {
-		1ULL << 1, 1ULL << 7, 1ULL << 24, 1ULL << 63,
-		ST_EV(0, ST_EN), ST_EV(0, ST_PEND), ST_EV(0, ST_RUN),
-		ST_EV(0, ST_REG | ST_UNREG), ST_EV(0, ST_REG | ST_RUN | ST_UNREG | ST_EN),
+		1ULL << 1, 1ULL << 7, 1ULL << 12, 1ULL << 24, 1ULL << 63,
+		ST_EV(0, ST_EN), ST_EV(0, ST_EN | ST_RUN), ST_EV(0, ST_PEND),
+		ST_EV(0, ST_RUN | ST_PEND),
 		ST_EV(0, ST_REG | ST_RUN) | ST_EV(1, ST_REG | ST_RUN),
+		ST_EV(0, ST_RUN) | ST_EV(1, ST_RUN),
 	};
 	static const uint64_t bad_pstate[] = { 0x9, 0x8, 0xd, 0x13, 0x1a, 0x1 };
 	uint64_t status = get(vcpu, REG_STATUS), pstate = get(vcpu, REG_CTX_PSTATE);
@@ -295,7 +313,7 @@ static void at_stage(struct kvm_vcpu **vcpu, uint64_t stage)
 		struct kvm_reg_list *list = vcpu_get_reg_list(*vcpu);
 
 		for (i = 0; i < list->n; i++)
-			if (list->reg[i] >= SDEI_REG(0) && list->reg[i] < SDEI_REG(NR_SDEI_REGS))
+			if (IS_SDEI_REG(list->reg[i]))
 				vcpu_set_reg(*vcpu, list->reg[i], get(*vcpu, list->reg[i]));
 		free(list);
 		check_invalid_values(*vcpu);

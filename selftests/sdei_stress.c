@@ -97,7 +97,7 @@ static void check_answer(uint32_t fn, uint64_t x0)
 
 	if (fn >= SDEI_FN(0) && fn <= SDEI_FN(0x1f))
 		GUEST_ASSERT(x0 == SDEI_EXPECTED_VERSION || x0 <= 7 ||
-			     v == -1 || v == -2 || v == -3 || v == -5);
+			     v == -1 || v == -2 || v == -3 || v == -5 || v == -10);
 	else if (fn >= 0x84000020 && fn <= 0x8400003f)
 		GUEST_ASSERT_EQ(x0, NOT_SUPPORTED);
 }
