@@ -35,11 +35,15 @@ spec=$OUT/$name.cpio-spec
 	echo "dir /proc 0755 0 0"
 	echo "dir /sys 0755 0 0"
 	echo "dir /tests 0755 0 0"
+	echo "dir /tests/kvm 0755 0 0"
 	echo "file /init $OUT/init 0755 0 0"
 	echo "file /plan $plan 0644 0 0"
 	echo "file /kvm_sdei.ko $OUT/kvm_sdei.ko 0644 0 0"
 	for t in "$OUT"/tests/*; do
-		echo "file /tests/$(basename "$t") $t 0755 0 0"
+		[ -f "$t" ] && echo "file /tests/$(basename "$t") $t 0755 0 0"
+	done
+	for t in "$OUT"/tests/kvm/*; do
+		echo "file /tests/kvm/$(basename "$t") $t 0755 0 0"
 	done
 } >"$spec"
 "$OUT/gen_init_cpio" "$spec" >"$OUT/$name.cpio"

@@ -8,6 +8,12 @@
  *   the VM has run (EBUSY), while writing back its value succeeds.
  * - The SMCCC filter wins over the provider: DENY gives NOT_SUPPORTED,
  *   FWD_TO_USER a KVM_EXIT_HYPERCALL.
+ * - Hidden means absent: a VM whose VMM clears the bit before reading the
+ *   register list lists no SDEI register, GET/SET on them fail with ENOENT
+ *   and the host cannot inject (ENODEV). Register by register, it is the
+ *   VM a host without the module gives (compared once the module is
+ *   unloaded), and its registers restore into that VM. A VMM that read the
+ *   list before hiding finds the SDEI registers gone (ENOENT).
  * - The module cannot be unloaded while a VM that has SDEI exists; once
  *   the VM is gone it can, new VMs then have no SDEI, and after reloading
  *   (from the path given as argument) new VMs have SDEI again.
@@ -78,6 +84,102 @@ static void test_hidden(void)
 	ksft_test_result_pass("hidden through KVM_REG_ARM_STD_BMAP; EBUSY after the first run\n");
 }
 
+#define IS_SDEI_REG(id)	((id) >= KVM_REG_ARM_FW_REG(0x100) && (id) <= KVM_REG_ARM_FW_REG(0x1ff))
+
+/* A VM's registers, as a VMM saves them. */
+struct saved_regs {
+	struct kvm_reg_list *list;
+	uint64_t *vals;
+};
+
+static struct saved_regs hidden;
+
+/* Registers whose values differ between any two VMs. */
+static bool varies_per_vm(uint64_t id)
+{
+	return id == KVM_REG_ARM_TIMER_CNT;
+}
+
+static struct saved_regs save_regs(struct kvm_vcpu *vcpu)
+{
+	struct saved_regs s = { .list = vcpu_get_reg_list(vcpu) };
+	uint64_t i;
+
+	s.vals = calloc(s.list->n, sizeof(*s.vals));
+	TEST_ASSERT(s.vals, "out of memory");
+	for (i = 0; i < s.list->n; i++) {
+		/* 64-bit and smaller registers only: SVE is not configured. */
+		if (KVM_REG_SIZE(s.list->reg[i]) <= sizeof(uint64_t))
+			vcpu_get_reg(vcpu, s.list->reg[i], &s.vals[i]);
+	}
+	return s;
+}
+
+static void test_hidden_is_absent(void)
+{
+	struct kvm_reg_list *list;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	uint64_t val, i;
+
+	/* The rule: hide, then read the list. */
+	vm = vm_create_with_one_vcpu(&vcpu, guest_all_not_supported);
+	set_bmap_bit(vcpu, false, 0);
+	hidden = save_regs(vcpu);
+	for (i = 0; i < hidden.list->n; i++)
+		TEST_ASSERT(!IS_SDEI_REG(hidden.list->reg[i]),
+			    "hidden SDEI, yet register %#llx is listed", hidden.list->reg[i]);
+	TEST_ASSERT(__vcpu_get_reg(vcpu, KVM_REG_ARM_FW_REG(0x100), &val) && errno == ENOENT,
+		    "GET of an SDEI register with SDEI hidden must fail with ENOENT");
+	TEST_ASSERT(__vcpu_set_reg(vcpu, KVM_REG_ARM_FW_REG(0x100), 1) && errno == ENOENT,
+		    "SET of an SDEI register with SDEI hidden must fail with ENOENT");
+	TEST_ASSERT_EQ(sdei_inject(vm, vcpu->id, KVM_ARM_SDEI_ASYNC_PF_EVENT), ENODEV);
+	sdei_run_to_done(vcpu);
+	kvm_vm_free(vm);
+
+	/* Breaking it: a list read before hiding names registers that go. */
+	vm = vm_create_with_one_vcpu(&vcpu, guest_all_not_supported);
+	list = vcpu_get_reg_list(vcpu);
+	set_bmap_bit(vcpu, false, 0);
+	for (i = 0; i < list->n; i++) {
+		if (IS_SDEI_REG(list->reg[i]))
+			TEST_ASSERT(__vcpu_get_reg(vcpu, list->reg[i], &val) && errno == ENOENT,
+				    "%#llx: listed before hiding, must be gone after",
+				    list->reg[i]);
+	}
+	free(list);
+	kvm_vm_free(vm);
+	ksft_test_result_pass("hidden SDEI: no registers (ENOENT), no injection (ENODEV)\n");
+}
+
+/* With the module unloaded: the hidden VM is the VM this host gives. */
+static void compare_with_hidden(struct kvm_vcpu *vcpu)
+{
+	struct saved_regs bare = save_regs(vcpu);
+	uint64_t i;
+
+	TEST_ASSERT_EQ(bare.list->n, hidden.list->n);
+	for (i = 0; i < bare.list->n; i++) {
+		uint64_t id = bare.list->reg[i];
+
+		TEST_ASSERT(id == hidden.list->reg[i],
+			    "register %lu: %#lx without the module, %#llx hidden", i, id,
+			    hidden.list->reg[i]);
+		if (varies_per_vm(id) || KVM_REG_SIZE(id) > sizeof(uint64_t))
+			continue;
+		TEST_ASSERT(bare.vals[i] == hidden.vals[i],
+			    "register %#lx: %#lx without the module, %#lx hidden", id,
+			    bare.vals[i], hidden.vals[i]);
+		/* And what the hidden VM saved restores here. */
+		vcpu_set_reg(vcpu, id, hidden.vals[i]);
+	}
+	free(bare.list);
+	free(bare.vals);
+	free(hidden.list);
+	free(hidden.vals);
+	ksft_test_result_pass("hidden SDEI is, register by register, a host without the module\n");
+}
+
 static void test_filter(enum kvm_smccc_filter_action action)
 {
 	struct kvm_smccc_filter filter = {
@@ -124,6 +226,7 @@ static void test_module_lifetime(const char *module_path)
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_all_not_supported);
 	TEST_ASSERT(!sdei_bmap_bit(vcpu), "SDEI offered without a provider");
+	compare_with_hidden(vcpu);
 	set_bmap_bit(vcpu, true, EINVAL);
 	sdei_run_to_done(vcpu);
 	kvm_vm_free(vm);
@@ -147,8 +250,9 @@ int main(int argc, char *argv[])
 	TEST_ASSERT(argc == 2, "usage: %s <path of kvm_sdei.ko>", argv[0]);
 
 	ksft_print_header();
-	ksft_set_plan(4);
+	ksft_set_plan(6);
 	test_hidden();
+	test_hidden_is_absent();
 	test_filter(KVM_SMCCC_FILTER_DENY);
 	test_filter(KVM_SMCCC_FILTER_FWD_TO_USER);
 	test_module_lifetime(argv[1]);

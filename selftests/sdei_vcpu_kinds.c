@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sdei_vcpu_kinds - only vCPUs that can take an SDEI event get SDEI.
+ *
+ * The provider enters handlers at AArch64 EL1h, so a VM of AArch32 EL1
+ * vCPUs (KVM_ARM_VCPU_EL1_32BIT) or of nested vCPUs (KVM_ARM_VCPU_HAS_EL2)
+ * looks as if no provider were loaded: the KVM_REG_ARM_STD_BMAP SDEI bit
+ * is clear and cannot be set (EINVAL), KVM_GET_REG_LIST has no SDEI
+ * register, and GET/SET on them fail with ENOENT. An AArch32 guest's
+ * SDEI_VERSION, over HVC, returns NOT_SUPPORTED. An AArch64 VM beside them
+ * still has SDEI.
+ */
+#include "sdei.h"
+#include "test_util.h"
+
+/* Unbacked by any memslot: a write there exits to the host. */
+#define REPORT_GPA	0x3f000000ULL
+#define IS_SDEI_REG(id)	((id) >= KVM_REG_ARM_FW_REG(0x100) && (id) <= KVM_REG_ARM_FW_REG(0x1ff))
+
+/*
+ * A32, MMU off: r0 = SDEI_VERSION's ID, HVC, then store r0 to REPORT_GPA.
+ */
+static const uint32_t a32_sdei_version[] = {
+	0xe3000020,	/* movw	r0, #0x0020 */
+	0xe34c0400,	/* movt	r0, #0xc400 */
+	0xe1400070,	/* hvc	#0 */
+	0xe3001000,	/* movw	r1, #0 */
+	0xe3431f00,	/* movt	r1, #0x3f00 */
+	0xe5810000,	/* str	r0, [r1] */
+	0xeafffffe,	/* b	. */
+};
+
+static void guest_version(void)
+{
+	CHECK(SDEI_EXPECTED_VERSION, SDEI_FN_VERSION);
+	GUEST_DONE();
+}
+
+/* What a VM without SDEI shows the VMM. */
+static void check_absent(struct kvm_vcpu *vcpu, const char *kind)
+{
+	struct kvm_reg_list *list = vcpu_get_reg_list(vcpu);
+	uint64_t bmap, val;
+	int i;
+
+	TEST_ASSERT(!sdei_bmap_bit(vcpu), "%s: STD_BMAP offers SDEI", kind);
+	vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP, &bmap);
+	TEST_ASSERT(__vcpu_set_reg(vcpu, KVM_REG_ARM_STD_BMAP,
+				   bmap | BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1)) && errno == EINVAL,
+		    "%s: setting the SDEI bit must fail with EINVAL", kind);
+	for (i = 0; i < list->n; i++)
+		TEST_ASSERT(!IS_SDEI_REG(list->reg[i]), "%s: lists SDEI register %#llx",
+			    kind, list->reg[i]);
+	TEST_ASSERT(__vcpu_get_reg(vcpu, KVM_REG_ARM_FW_REG(0x100), &val) && errno == ENOENT,
+		    "%s: SDEI STATUS register must not exist", kind);
+	TEST_ASSERT(__vcpu_set_reg(vcpu, KVM_REG_ARM_FW_REG(0x100), 1) && errno == ENOENT,
+		    "%s: SDEI STATUS register must not exist", kind);
+	free(list);
+}
+
+static void test_aarch32_el1(void)
+{
+	struct kvm_vcpu_init init;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	vm_vaddr_t code;
+	uint32_t x0;
+
+	if (!kvm_has_cap(KVM_CAP_ARM_EL1_32BIT)) {
+		ksft_test_result_skip("AArch32 EL1: this host has no KVM_CAP_ARM_EL1_32BIT\n");
+		return;
+	}
+	vm = vm_create(1);
+	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_EL1_32BIT;
+	vcpu = __vm_vcpu_add(vm, 0);
+	vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init);
+	check_absent(vcpu, "AArch32 EL1");
+
+	code = vm_vaddr_alloc(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
+	memcpy(addr_gva2hva(vm, code), a32_sdei_version, sizeof(a32_sdei_version));
+	vcpu_set_reg(vcpu, ARM64_CORE_REG(regs.pc), addr_gva2gpa(vm, code));
+	vcpu_run(vcpu);
+	TEST_ASSERT(vcpu->run->exit_reason == KVM_EXIT_MMIO &&
+		    vcpu->run->mmio.phys_addr == REPORT_GPA && vcpu->run->mmio.len == 4,
+		    "the A32 guest did not report (exit %s)",
+		    exit_reason_str(vcpu->run->exit_reason));
+	memcpy(&x0, vcpu->run->mmio.data, sizeof(x0));
+	TEST_ASSERT(x0 == (uint32_t)NOT_SUPPORTED,
+		    "an AArch32 guest's SDEI_VERSION gave %#x, want NOT_SUPPORTED", x0);
+	kvm_vm_free(vm);
+	ksft_test_result_pass("AArch32 EL1: no SDEI bit, no SDEI registers, SDEI_VERSION not supported\n");
+}
+
+static void test_nested(void)
+{
+	struct kvm_vcpu_init init;
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	vm = vm_create(1);
+	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_HAS_EL2;
+	vcpu = __vm_vcpu_add(vm, 0);
+	if (__vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init)) {
+		ksft_test_result_skip("nested: this 6.12 host cannot create a vCPU with KVM_ARM_VCPU_HAS_EL2 (%s; NV needs kvm-arm.mode=nested and FEAT_NV2); the rule is checked by the AArch32 case and in arch/arm64/kvm/sdei.c\n",
+				      strerror(errno));
+		kvm_vm_free(vm);
+		return;
+	}
+	check_absent(vcpu, "nested");
+	kvm_vm_free(vm);
+	ksft_test_result_pass("nested: no SDEI bit, no SDEI registers\n");
+}
+
+static void test_aarch64_still_has_sdei(void)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+
+	vm = vm_create_with_one_vcpu(&vcpu, guest_version);
+	TEST_ASSERT(sdei_bmap_bit(vcpu), "an AArch64 VM must offer SDEI");
+	sdei_run_to_done(vcpu);
+	kvm_vm_free(vm);
+	ksft_test_result_pass("AArch64 EL1: SDEI offered\n");
+}
+
+int main(void)
+{
+	ksft_print_header();
+	ksft_set_plan(3);
+	test_aarch32_el1();
+	test_nested();
+	test_aarch64_still_has_sdei();
+	ksft_finished();
+}
