@@ -97,7 +97,7 @@ static struct saved_regs hidden;
 /* Registers whose values differ between any two VMs. */
 static bool varies_per_vm(uint64_t id)
 {
-	return id == KVM_REG_ARM_TIMER_CNT;
+	return id == KVM_REG_ARM_TIMER_CNT || id == KVM_REG_ARM_PTIMER_CNT;
 }
 
 static struct saved_regs save_regs(struct kvm_vcpu *vcpu)
