@@ -218,16 +218,22 @@ static void test_system_suspend(void)
 {
 	struct kvm_mp_state suspended = { .mp_state = KVM_MP_STATE_SUSPENDED };
 	struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
+	struct kvm_vcpu_init init;
 	struct kvm_vcpu *vcpu;
 	struct kvm_run *run;
 	struct kvm_vm *vm;
+	struct ucall uc;
 	int err;
 
 	if (!kvm_has_cap(KVM_CAP_ARM_SYSTEM_SUSPEND)) {
 		ksft_test_result_skip("SYSTEM_SUSPEND: KVM_CAP_ARM_SYSTEM_SUSPEND missing\n");
 		return;
 	}
-	vm = vm_create_with_one_vcpu(&vcpu, system_suspender);
+	/* PSCI 1.x, for SYSTEM_SUSPEND. */
+	vm = vm_create(1);
+	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_PSCI_0_2;
+	vcpu = aarch64_vcpu_add(vm, 0, &init, system_suspender);
 	vm_enable_cap(vm, KVM_CAP_ARM_SYSTEM_SUSPEND, 0);
 	sdei_set_handler(vm, count);
 	handled = 0;
@@ -235,6 +241,8 @@ static void test_system_suspend(void)
 	run = vcpu->run;
 
 	vcpu_run(vcpu);
+	if (get_ucall(vcpu, &uc) == UCALL_ABORT)
+		REPORT_GUEST_ASSERT(uc);
 	TEST_ASSERT(run->exit_reason == KVM_EXIT_SYSTEM_EVENT &&
 		    run->system_event.type == KVM_SYSTEM_EVENT_SUSPEND,
 		    "want the SYSTEM_SUSPEND exit, got %s", exit_reason_str(run->exit_reason));
