@@ -6,7 +6,7 @@
 #
 # Build outputs live in $(KVM_SDEI_CACHE), default ~/.cache/kvm-sdei.
 
-.PHONY: demo test bench setup kernel module selftests host-test fuzz fmt clean-cache
+.PHONY: demo test bench baseline setup kernel module selftests host-test fuzz fmt clean-cache
 
 demo:
 	scripts/demo.sh
@@ -33,6 +33,11 @@ host-test:
 # (see Documentation/performance.rst).
 bench:
 	scripts/bench.sh
+
+# By hand: KVM's own selftests on the unpatched kernel, the baseline
+# make test is compared with (Documentation/testing.rst).
+baseline:
+	scripts/baseline.sh
 
 # The long fuzz run (Documentation/testing.rst); FUZZ_RUNS inputs.
 FUZZ_RUNS ?= 5000000

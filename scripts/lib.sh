@@ -18,11 +18,19 @@ KSRC=$CACHE/src/linux-source-6.12
 # built for make bench only, has them off so that it measures what users
 # run. Each has its own build tree and outputs.
 VARIANT=${KVM_SDEI_VARIANT:-test}
+# The baseline kernel, for make baseline only, is the unpatched source.
 case $VARIANT in
 test) KBUILD=$CACHE/build OUT=$CACHE/out ;;
 bench) KBUILD=$CACHE/build-bench OUT=$CACHE/out-bench ;;
-*) echo "KVM_SDEI_VARIANT must be test or bench" >&2; exit 1 ;;
+baseline) KBUILD=$CACHE/build-baseline OUT=$CACHE/out-baseline ;;
+*) echo "KVM_SDEI_VARIANT must be test, bench or baseline" >&2; exit 1 ;;
 esac
+
+# KVM's own arm64 selftests that fit QEMU TCG, which the series must keep
+# green (selftests/plan runs them with and without the provider).
+KVM_OWN_TESTS=(aarch64/hypercalls get-reg-list aarch64/psci_test aarch64/smccc_filter
+	       aarch64/vcpu_width_config aarch64/set_id_regs aarch64/aarch32_id_regs
+	       aarch64/debug-exceptions aarch64/vgic_init kvm_create_max_vcpus)
 
 export PATH=/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH
 KMAKE=(make -C "$KSRC" O="$KBUILD" ARCH=arm64 LLVM=1 -j"$JOBS")

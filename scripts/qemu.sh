@@ -38,7 +38,7 @@ spec=$OUT/$name.cpio-spec
 	echo "dir /tests/kvm 0755 0 0"
 	echo "file /init $OUT/init 0755 0 0"
 	echo "file /plan $plan 0644 0 0"
-	echo "file /kvm_sdei.ko $OUT/kvm_sdei.ko 0644 0 0"
+	[ -f "$OUT/kvm_sdei.ko" ] && echo "file /kvm_sdei.ko $OUT/kvm_sdei.ko 0644 0 0"
 	for t in "$OUT"/tests/*; do
 		[ -f "$t" ] && echo "file /tests/$(basename "$t") $t 0755 0 0"
 	done

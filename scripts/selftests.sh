@@ -13,12 +13,7 @@ tests=()
 for t in "$TOP"/selftests/*.c; do
 	tests+=("kvm_sdei/$(basename "$t" .c)")
 done
-# KVM's own arm64 selftests that fit QEMU TCG, run with and without the
-# provider (selftests/plan): the series must keep them green.
-kvm_tests=(aarch64/hypercalls get-reg-list aarch64/psci_test aarch64/smccc_filter
-	   aarch64/vcpu_width_config aarch64/set_id_regs aarch64/aarch32_id_regs
-	   aarch64/debug-exceptions aarch64/vgic_init kvm_create_max_vcpus)
-tests+=("${kvm_tests[@]}")
+tests+=("${KVM_OWN_TESTS[@]}")
 
 log "selftests: building ${#tests[@]} programs"
 mkdir -p "$build"

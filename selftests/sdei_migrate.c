@@ -151,6 +151,17 @@ static void check_reg_list(struct kvm_vcpu *vcpu)
 		found++;
 	}
 	TEST_ASSERT_EQ(found, NR_SDEI_REGS);
+
+	/* Only the 64-bit ID names a register: KVM checks before the provider. */
+	for (i = 0; i < 2; i++) {
+		uint64_t size = i ? KVM_REG_SIZE_U128 : KVM_REG_SIZE_U32;
+		uint64_t id = KVM_REG_ARM64 | size | KVM_REG_ARM_FW | 0x100, big[2];
+
+		TEST_ASSERT(__vcpu_get_reg(vcpu, id, big) && errno == ENOENT,
+			    "GET of %#lx must fail with ENOENT", id);
+		TEST_ASSERT(__vcpu_set_reg(vcpu, id, 1) && errno == ENOENT,
+			    "SET of %#lx must fail with ENOENT", id);
+	}
 	for (i = 0; i < ARRAY_SIZE(reserved); i++) {
 		uint64_t id = KVM_REG_ARM_FW_REG(reserved[i]);
 

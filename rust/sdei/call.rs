@@ -13,7 +13,7 @@ use super::abi::{
     REGISTER_RM_ANY, REGISTER_RM_PE, VERSION,
 };
 use super::event::Event;
-use super::signals::{Signalled, Signals};
+use super::signals::Signals;
 use super::state::{Action, EventState};
 use super::vcpu::{Registers, Target, Vm};
 use super::vcpu_state::{VcpuState, SAVED_GPRS};
@@ -246,8 +246,7 @@ impl<V: Registers + Vm> Call<'_, V> {
             .vcpu_by_mpidr(self.arg(2))
             .ok_or(Error::InvalidParameters)?;
         // The caller takes its own event at the end of this call.
-        if target.signals().signal(event) == Signalled::Deliverable && !self.regs.is_caller(&target)
-        {
+        if target.signals().signal(event) && !self.regs.is_caller(&target) {
             self.kick = Some(target);
         }
         Ok(0)

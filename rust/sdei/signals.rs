@@ -30,17 +30,6 @@ const fn field(word: u32, shift: u32) -> u8 {
     (word >> shift) as u8
 }
 
-/// What became of a signal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Signalled {
-    /// The event is not registered on the target: the signal is lost.
-    Lost,
-    /// The signal is pending until the target can take it.
-    Held,
-    /// The signal is pending and the target takes it now: kick it.
-    Deliverable,
-}
-
 /// Pending, registered and accepted events of one vCPU.
 #[derive(Debug, Default)]
 pub struct Signals {
@@ -55,8 +44,8 @@ impl Signals {
         }
     }
 
-    /// Sets `event` pending if `raise_if` holds of the word; returns the
-    /// word before, or `None` if nothing was set.
+    /// Sets `event` pending if its bit at `shift` (registered or accepting)
+    /// is set; returns the word before, or `None` if nothing was set.
     fn raise_if(&self, event: Event, shift: u32) -> Option<u32> {
         let bit = u32::from(event.bit());
         self.word
@@ -71,15 +60,13 @@ impl Signals {
     /// As on firmware (TF-A raises an SGI the target takes once it can):
     /// the signal is held while the event is registered, and taken once the
     /// event is enabled, the vCPU unmasked and no handler running. At most
-    /// one signal per event is pending.
-    pub fn signal(&self, event: Event) -> Signalled {
-        match self.raise_if(event, REGISTERED_SHIFT) {
-            None => Signalled::Lost,
-            Some(before) if field(before, ACCEPTING_SHIFT) & event.bit() != 0 => {
-                Signalled::Deliverable
-            }
-            Some(_) => Signalled::Held,
-        }
+    /// one signal per event is pending; a vCPU without the event
+    /// registered loses it.
+    ///
+    /// Returns whether the vCPU takes the event now, and so must be kicked.
+    pub fn signal(&self, event: Event) -> bool {
+        self.raise_if(event, REGISTERED_SHIFT)
+            .is_some_and(|before| field(before, ACCEPTING_SHIFT) & event.bit() != 0)
     }
 
     /// Makes `event` pending for the host, if the vCPU takes it now.
