@@ -27,9 +27,9 @@ pub mod sdei;
 use sdei::{
     call::handle_call,
     event::{Event, ASYNC_PF_NUMBER},
+    registers::{Registers, Target, Vm},
     regs::{self, Reg},
     signals::Signals,
-    vcpu::{Registers, Target, Vm},
     vcpu_state::VcpuState,
 };
 
@@ -68,8 +68,9 @@ struct Provider {
     ops: KBox<bindings::kvm_sdei_ops>,
 }
 
-// SAFETY: `ops` is never written after registration; its only pointer is
-// the module's own `THIS_MODULE`, valid from any thread.
+// SAFETY: `ops` is never written after registration, and what it points to
+// (`THIS_MODULE`, our functions and the static `REG_IDS`) lives as long as
+// the module and may be used from any thread.
 unsafe impl Send for Provider {}
 // SAFETY: as for `Send`; `&Provider` gives no access to `ops` at all.
 unsafe impl Sync for Provider {}
@@ -126,6 +127,39 @@ struct PerVcpu {
 // thread.
 unsafe impl Sync for PerVcpu {}
 
+impl PerVcpu {
+    /// The state KVM keeps for a vCPU, if it has one.
+    ///
+    /// # Safety
+    ///
+    /// `state` must be null or what [`vcpu_create`] returned for a vCPU that
+    /// stays alive for `'a`: [`vcpu_destroy`] frees it after the last hook.
+    unsafe fn borrow<'a>(state: *mut c_void) -> Option<&'a PerVcpu> {
+        if state.is_null() {
+            return None;
+        }
+        // SAFETY: `state` is from `into_foreign()` and alive for `'a` (see above).
+        Some(unsafe { KBox::<PerVcpu>::borrow(state) })
+    }
+}
+
+/// A vCPU KVM handed us, from any of the VM's threads.
+///
+/// # Invariants
+///
+/// `0` points to a live vCPU of a VM that holds this provider.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct VcpuPtr(NonNull<bindings::kvm_vcpu>);
+
+impl VcpuPtr {
+    /// Has KVM call our `deliver` hook before the vCPU next enters the
+    /// guest, waking it from WFI.
+    fn kick(self) {
+        // SAFETY: the vCPU is alive (type invariant); kicking is allowed from any context.
+        unsafe { bindings::kvm_sdei_vcpu_kick(self.0.as_ptr()) };
+    }
+}
+
 /// What one of our hooks works on: the vCPU, and its state split into the
 /// part only its thread touches and the part any thread may.
 struct Hook<'a> {
@@ -145,16 +179,13 @@ impl<'a> Hook<'a> {
     /// and no other `Hook` for it may exist in `'a`.
     unsafe fn new(ptr: *mut bindings::kvm_vcpu, state: *mut c_void) -> Option<Self> {
         let ptr = NonNull::new(ptr)?;
-        if state.is_null() {
-            return None;
-        }
-        // SAFETY: `state` is from `vcpu_create()`; `vcpu_destroy()` frees it after the last hook.
-        let per_vcpu = unsafe { KBox::<PerVcpu>::borrow(state) };
+        // SAFETY: `state` is from `vcpu_create()` for this live vCPU (see above).
+        let per_vcpu = unsafe { PerVcpu::borrow(state) }?;
         // SAFETY: we are the only `Hook` for this vCPU (see above): nothing else uses `state`.
         let state = unsafe { &mut *per_vcpu.state.get() };
         Some(Self {
             vcpu: Vcpu {
-                ptr,
+                ptr: VcpuPtr(ptr),
                 _thread: PhantomData,
             },
             state,
@@ -170,14 +201,13 @@ impl<'a> Hook<'a> {
 /// `ptr` points to a live vCPU of a VM that holds this provider, and the
 /// current thread is that vCPU's thread (or the vCPU cannot run) for `'a`.
 struct Vcpu<'a> {
-    ptr: NonNull<bindings::kvm_vcpu>,
+    ptr: VcpuPtr,
     _thread: PhantomData<&'a mut bindings::kvm_vcpu>,
 }
 
 impl Vcpu<'_> {
-    fn kick(&self) {
-        // SAFETY: `ptr` is a live vCPU (type invariant); kicking is allowed from any context.
-        unsafe { bindings::kvm_sdei_vcpu_kick(self.ptr.as_ptr()) };
+    fn raw(&self) -> *mut bindings::kvm_vcpu {
+        self.ptr.0.as_ptr()
     }
 }
 
@@ -186,53 +216,53 @@ impl Registers for Vcpu<'_> {
         // KVM refuses more than 31 registers, so saturating cannot overrun.
         let nr = c_uint::try_from(values.len()).unwrap_or(c_uint::MAX);
         // SAFETY: `ptr` is alive, this is its thread (type invariant); `values` fits `nr`.
-        unsafe { bindings::kvm_sdei_vcpu_read_gprs(self.ptr.as_ptr(), values.as_mut_ptr(), nr) }
+        unsafe { bindings::kvm_sdei_vcpu_read_gprs(self.raw(), values.as_mut_ptr(), nr) }
     }
 
     fn write_gprs(&mut self, values: &[u64]) {
         let nr = c_uint::try_from(values.len()).unwrap_or(c_uint::MAX);
         // SAFETY: as in `read_gprs()`; `values` holds `nr` registers.
-        unsafe { bindings::kvm_sdei_vcpu_write_gprs(self.ptr.as_ptr(), values.as_ptr(), nr) }
+        unsafe { bindings::kvm_sdei_vcpu_write_gprs(self.raw(), values.as_ptr(), nr) }
     }
 
     fn pc(&self) -> u64 {
         // SAFETY: `ptr` is alive and this is its thread (type invariant).
-        unsafe { bindings::kvm_sdei_vcpu_get_pc(self.ptr.as_ptr()) }
+        unsafe { bindings::kvm_sdei_vcpu_get_pc(self.raw()) }
     }
 
     fn set_pc(&mut self, value: u64) {
         // SAFETY: as in `pc()`.
-        unsafe { bindings::kvm_sdei_vcpu_set_pc(self.ptr.as_ptr(), value) }
+        unsafe { bindings::kvm_sdei_vcpu_set_pc(self.raw(), value) }
     }
 
     fn pstate(&self) -> u64 {
         // SAFETY: as in `pc()`.
-        unsafe { bindings::kvm_sdei_vcpu_get_pstate(self.ptr.as_ptr()) }
+        unsafe { bindings::kvm_sdei_vcpu_get_pstate(self.raw()) }
     }
 
     fn set_pstate(&mut self, value: u64) {
         // SAFETY: as in `pc()`.
-        unsafe { bindings::kvm_sdei_vcpu_set_pstate(self.ptr.as_ptr(), value) }
+        unsafe { bindings::kvm_sdei_vcpu_set_pstate(self.raw(), value) }
     }
 
     fn set_elr_el1(&mut self, value: u64) {
         // SAFETY: as in `pc()`.
-        unsafe { bindings::kvm_sdei_vcpu_set_elr_el1(self.ptr.as_ptr(), value) }
+        unsafe { bindings::kvm_sdei_vcpu_set_elr_el1(self.raw(), value) }
     }
 
     fn set_spsr_el1(&mut self, value: u64) {
         // SAFETY: as in `pc()`.
-        unsafe { bindings::kvm_sdei_vcpu_set_spsr_el1(self.ptr.as_ptr(), value) }
+        unsafe { bindings::kvm_sdei_vcpu_set_spsr_el1(self.raw(), value) }
     }
 
     fn sctlr_el1(&self) -> u64 {
         // SAFETY: as in `pc()`.
-        unsafe { bindings::kvm_sdei_vcpu_get_sctlr_el1(self.ptr.as_ptr()) }
+        unsafe { bindings::kvm_sdei_vcpu_get_sctlr_el1(self.raw()) }
     }
 
     fn has_mte(&self) -> bool {
         // SAFETY: `ptr` is a live vCPU (type invariant).
-        unsafe { bindings::kvm_sdei_vcpu_has_mte(self.ptr.as_ptr()) }
+        unsafe { bindings::kvm_sdei_vcpu_has_mte(self.raw()) }
     }
 }
 
@@ -241,15 +271,12 @@ impl<'a> Vm for Vcpu<'a> {
 
     fn vcpu_by_mpidr(&self, mpidr: u64) -> Option<Peer<'a>> {
         // SAFETY: `ptr` is a live vCPU (type invariant).
-        let found = unsafe { bindings::kvm_sdei_vcpu_by_mpidr(self.ptr.as_ptr(), mpidr) };
-        let ptr = NonNull::new(found)?;
+        let found = unsafe { bindings::kvm_sdei_vcpu_by_mpidr(self.raw(), mpidr) };
+        let ptr = VcpuPtr(NonNull::new(found)?);
         // SAFETY: `ptr` is a live vCPU of the same VM.
-        let state = unsafe { bindings::kvm_sdei_vcpu_state(ptr.as_ptr()) };
-        if state.is_null() {
-            return None;
-        }
+        let state = unsafe { bindings::kvm_sdei_vcpu_state(ptr.0.as_ptr()) };
         // SAFETY: `state` is from `vcpu_create()`; vCPUs die with their VM, after our hook.
-        let per_vcpu = unsafe { KBox::<PerVcpu>::borrow(state) };
+        let per_vcpu = unsafe { PerVcpu::borrow(state) }?;
         Some(Peer { ptr, per_vcpu })
     }
 
@@ -265,15 +292,8 @@ impl<'a> Vm for Vcpu<'a> {
 /// `ptr` points to a live vCPU of a VM that holds this provider, for `'a`,
 /// and `per_vcpu` is its state. Only its [`Signals`] are used.
 struct Peer<'a> {
-    ptr: NonNull<bindings::kvm_vcpu>,
+    ptr: VcpuPtr,
     per_vcpu: &'a PerVcpu,
-}
-
-impl Peer<'_> {
-    fn kick(&self) {
-        // SAFETY: `ptr` is a live vCPU (type invariant); kicking is allowed from any thread.
-        unsafe { bindings::kvm_sdei_vcpu_kick(self.ptr.as_ptr()) };
-    }
 }
 
 impl Target for Peer<'_> {
@@ -344,7 +364,7 @@ unsafe extern "C" fn call(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) -> 
         return EINVAL.to_errno();
     };
     if let Some(target) = handle_call(hook.state, hook.signals, &mut hook.vcpu) {
-        target.kick();
+        target.ptr.kick();
     }
     1
 }
@@ -374,18 +394,16 @@ unsafe extern "C" fn inject(
     let Some(event) = Event::from_number(event) else {
         return ENOENT.to_errno();
     };
-    let Some(ptr) = NonNull::new(vcpu) else {
+    let Some(ptr) = NonNull::new(vcpu).map(VcpuPtr) else {
         return EINVAL.to_errno();
     };
-    if state.is_null() {
-        return EINVAL.to_errno();
-    }
     // SAFETY: `state` is from `vcpu_create()` and lives with the vCPU; we only use `signals`.
-    let per_vcpu = unsafe { KBox::<PerVcpu>::borrow(state) };
-    let peer = Peer { ptr, per_vcpu };
-    match peer.signals().inject(event) {
+    let Some(per_vcpu) = (unsafe { PerVcpu::borrow(state) }) else {
+        return EINVAL.to_errno();
+    };
+    match per_vcpu.signals.inject(event) {
         Ok(()) => {
-            peer.kick();
+            ptr.kick();
             0
         }
         Err(_) => EAGAIN.to_errno(),
@@ -435,12 +453,12 @@ unsafe extern "C" fn set_reg(
     let Some(hook) = (unsafe { Hook::new(vcpu, state) }) else {
         return EINVAL.to_errno();
     };
-    if regs::set(hook.state, hook.signals, reg, val).is_err() {
-        return EINVAL.to_errno();
+    match regs::set(hook.state, hook.signals, reg, val) {
+        Ok(true) => {
+            hook.vcpu.ptr.kick();
+            0
+        }
+        Ok(false) => 0,
+        Err(_) => EINVAL.to_errno(),
     }
-    // A restored signal is delivered at the next entry.
-    if hook.state.deliverable(hook.signals).is_some() {
-        hook.vcpu.kick();
-    }
-    0
 }

@@ -140,6 +140,24 @@ static inline void sdei_install_irq_vector(struct kvm_vm *vm, struct kvm_vcpu *v
 	vm_install_exception_handler(vm, VECTOR_IRQ_CURRENT, irq);
 }
 
+/*
+ * A VM of @n vCPUs with PSCI 1.x (KVM_ARM_VCPU_PSCI_0_2, for CPU_ON,
+ * CPU_SUSPEND, SYSTEM_SUSPEND), vCPU i running @code[i].
+ */
+static inline struct kvm_vm *sdei_vm_with_psci(int n, struct kvm_vcpu **vcpus,
+					       void *const code[])
+{
+	struct kvm_vcpu_init init;
+	struct kvm_vm *vm = vm_create(n);
+	int i;
+
+	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
+	init.features[0] |= 1 << KVM_ARM_VCPU_PSCI_0_2;
+	for (i = 0; i < n; i++)
+		vcpus[i] = aarch64_vcpu_add(vm, i, &init, code[i]);
+	return vm;
+}
+
 /* Makes @handler the guest's SDEI handler, in the guest's memory. */
 static inline void sdei_set_handler(struct kvm_vm *vm,
 				    void (*handler)(struct sdei_entry_regs *regs))

@@ -103,17 +103,13 @@ static void test_cpu_off(void)
 {
 	struct kvm_mp_state stopped = { .mp_state = KVM_MP_STATE_STOPPED };
 	struct sigaction sa = { .sa_handler = nothing };
-	struct kvm_vcpu_init init;
-	struct kvm_vcpu *vcpus[2];
+	void *const code[] = { signal_then_cpu_on, ready_then_sync };
 	uint64_t mpidr, pc, pc_after, reported;
+	struct kvm_vcpu *vcpus[2];
 	struct kvm_vm *vm;
 	pthread_t thread;
 
-	vm = vm_create(2);
-	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
-	init.features[0] |= 1 << KVM_ARM_VCPU_PSCI_0_2;
-	vcpus[0] = aarch64_vcpu_add(vm, 0, &init, signal_then_cpu_on);
-	vcpus[1] = aarch64_vcpu_add(vm, 1, &init, ready_then_sync);
+	vm = sdei_vm_with_psci(2, vcpus, code);
 	sdei_set_handler(vm, count);
 	run_until(vcpus[1], UCALL_SYNC);
 
@@ -176,16 +172,12 @@ static void signaller(uint64_t target)
 
 static void test_cpu_suspend(void)
 {
-	struct kvm_vcpu_init init;
+	void *const code[] = { signaller, suspender };
 	struct kvm_vcpu *vcpus[2];
 	struct kvm_vm *vm;
 	uint64_t mpidr;
 
-	vm = vm_create(2);
-	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
-	init.features[0] |= 1 << KVM_ARM_VCPU_PSCI_0_2;
-	vcpus[0] = aarch64_vcpu_add(vm, 0, &init, signaller);
-	vcpus[1] = aarch64_vcpu_add(vm, 1, &init, suspender);
+	vm = sdei_vm_with_psci(2, vcpus, code);
 	sdei_set_handler(vm, count);
 	handled = 0;
 	sync_global_to_guest(vm, handled);
@@ -218,7 +210,7 @@ static void test_system_suspend(void)
 {
 	struct kvm_mp_state suspended = { .mp_state = KVM_MP_STATE_SUSPENDED };
 	struct kvm_mp_state runnable = { .mp_state = KVM_MP_STATE_RUNNABLE };
-	struct kvm_vcpu_init init;
+	void *const code[] = { system_suspender };
 	struct kvm_vcpu *vcpu;
 	struct kvm_run *run;
 	struct kvm_vm *vm;
@@ -229,11 +221,7 @@ static void test_system_suspend(void)
 		ksft_test_result_skip("SYSTEM_SUSPEND: KVM_CAP_ARM_SYSTEM_SUSPEND missing\n");
 		return;
 	}
-	/* PSCI 1.x, for SYSTEM_SUSPEND. */
-	vm = vm_create(1);
-	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
-	init.features[0] |= 1 << KVM_ARM_VCPU_PSCI_0_2;
-	vcpu = aarch64_vcpu_add(vm, 0, &init, system_suspender);
+	vm = sdei_vm_with_psci(1, &vcpu, code);
 	vm_enable_cap(vm, KVM_CAP_ARM_SYSTEM_SUSPEND, 0);
 	sdei_set_handler(vm, count);
 	handled = 0;

@@ -114,18 +114,13 @@ static void test_vcpu_init(void)
 static void test_cpu_on(void)
 {
 	struct kvm_mp_state stopped = { .mp_state = KVM_MP_STATE_STOPPED };
-	struct kvm_vcpu_init init;
+	void *const code[] = { cpu_on_target, get_ready };
 	struct kvm_vcpu *vcpus[2];
 	struct kvm_vm *vm;
 	struct ucall uc;
 	uint64_t mpidr;
 
-	/* PSCI 0.2 or later, for CPU_ON. */
-	vm = vm_create(2);
-	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
-	init.features[0] |= 1 << KVM_ARM_VCPU_PSCI_0_2;
-	vcpus[0] = aarch64_vcpu_add(vm, 0, &init, cpu_on_target);
-	vcpus[1] = aarch64_vcpu_add(vm, 1, &init, get_ready);
+	vm = sdei_vm_with_psci(2, vcpus, code);
 	run_until_sync(vcpus[1]);
 
 	/* vCPU 1 goes off with SDEI ready; vCPU 0 turns it back on. */

@@ -13,9 +13,9 @@ use super::abi::{
     REGISTER_RM_ANY, REGISTER_RM_PE, VERSION,
 };
 use super::event::Event;
+use super::event_state::{Action, EventState};
+use super::registers::{Registers, Target, Vm};
 use super::signals::Signals;
-use super::state::{Action, EventState};
-use super::vcpu::{Registers, Target, Vm};
 use super::vcpu_state::{VcpuState, SAVED_GPRS};
 
 /// Handles the SDEI call in the registers of `vcpu`, the caller, as KVM

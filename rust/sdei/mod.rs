@@ -14,12 +14,13 @@
 
 pub mod abi;
 pub mod call;
+pub mod delivery;
 pub mod event;
+pub mod event_state;
 pub mod pstate;
+pub mod registers;
 pub mod regs;
 pub mod signals;
-pub mod state;
-pub mod vcpu;
 pub mod vcpu_state;
 
 /// Bytes of provider state per vCPU; nothing else grows with the VM.

@@ -17,9 +17,9 @@
 //! registered.
 
 use super::event::{Event, COUNT};
+use super::event_state::EventState;
 use super::pstate;
 use super::signals::Signals;
-use super::state::EventState;
 use super::vcpu_state::{VcpuState, SAVED_GPRS};
 
 /// `KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_FW`: a 64-bit firmware
@@ -193,9 +193,15 @@ pub fn get(state: &VcpuState, signals: &Signals, reg: Reg) -> u64 {
 
 /// Writes `reg`, or changes nothing and says why not.
 ///
-/// Called while the vCPU cannot run. Afterwards the glue should check
-/// [`VcpuState::deliverable`], as a restored signal may be deliverable.
-pub fn set(state: &mut VcpuState, signals: &Signals, reg: Reg, value: u64) -> Result<(), Invalid> {
+/// Called while the vCPU cannot run. Returns whether an event is now
+/// deliverable (a restored signal may be): the glue then kicks the vCPU,
+/// which enters the handler before it next runs guest code.
+pub fn set(
+    state: &mut VcpuState,
+    signals: &Signals,
+    reg: Reg,
+    value: u64,
+) -> Result<bool, Invalid> {
     match reg {
         Reg::Status => {
             let known = Event::all().fold(status::MASKED, |bits, event| {
@@ -240,5 +246,5 @@ pub fn set(state: &mut VcpuState, signals: &Signals, reg: Reg, value: u64) -> Re
             state.context.pstate = value;
         }
     }
-    Ok(())
+    Ok(state.deliverable(signals).is_some())
 }

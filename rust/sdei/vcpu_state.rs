@@ -2,14 +2,13 @@
 
 //! The SDEI state of one vCPU that only its own thread touches: handler
 //! registrations, the PE mask, and the context a running handler
-//! interrupted. Event delivery and completion are here too.
+//! interrupted. Only the calls, delivery (`delivery.rs`), resets and the
+//! register codec change it.
 
 use super::abi::Error;
 use super::event::{bits, Event, COUNT};
-use super::pstate;
+use super::event_state::{transition, Action, EventState};
 use super::signals::Signals;
-use super::state::{transition, Action, EventState};
-use super::vcpu::Registers;
 
 /// Number of general-purpose registers a handler's entry saves (x0-x17).
 pub const SAVED_GPRS: usize = 18;
@@ -38,13 +37,15 @@ pub struct Context {
 
 /// The SDEI state of one vCPU, owned by that vCPU's thread.
 #[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Its fields are private to the core: only the transitions change them.
 pub struct VcpuState {
     /// Per event, in table order.
-    pub events: [Registration; COUNT],
+    pub(crate) events: [Registration; COUNT],
     /// Whether the vCPU is masked (`SDEI_PE_MASK`); a vCPU starts masked.
-    pub masked: bool,
+    pub(crate) masked: bool,
     /// The interrupted context, meaningful while a handler runs.
-    pub context: Context,
+    pub(crate) context: Context,
 }
 
 impl Default for VcpuState {
@@ -85,6 +86,16 @@ impl VcpuState {
         self.publish(signals);
     }
 
+    /// Whether the vCPU is masked (`SDEI_PE_MASK`).
+    pub fn masked(&self) -> bool {
+        self.masked
+    }
+
+    /// The context the running handler interrupted (zero when none runs).
+    pub fn context(&self) -> &Context {
+        &self.context
+    }
+
     /// The registration of `event`.
     pub fn registration(&self, event: Event) -> &Registration {
         &self.events[event.index()]
@@ -118,95 +129,5 @@ impl VcpuState {
             bits(Event::all().filter(|&e| self.registration(e).state.is_enabled()))
         };
         signals.publish(registered, accepting);
-    }
-
-    /// The event to deliver at the next guest entry, if any: pending,
-    /// registered and enabled, on an unmasked vCPU running no handler.
-    ///
-    /// A handler address of 0 is never entered: no guest registers one,
-    /// but a restore may not have written the entry register yet.
-    pub fn deliverable(&self, signals: &Signals) -> Option<Event> {
-        if self.masked || self.running().is_some() {
-            return None;
-        }
-        let pending = signals.pending();
-        Event::all().find(|&event| {
-            let registration = self.registration(event);
-            pending & event.bit() != 0
-                && transition(registration.state, Action::Dispatch).is_ok()
-                && registration.entry != 0
-        })
-    }
-
-    /// Enters the handler of the deliverable event, if there is one.
-    ///
-    /// Saves x0-x17, PC and PSTATE; passes the event number, the
-    /// registered argument, and the interrupted PC and PSTATE in x0-x3;
-    /// and starts the handler as if an exception were taken to EL1h.
-    /// ELR_EL1 and SPSR_EL1 are left alone. The caller must have committed
-    /// any pending PC adjustment first.
-    pub fn deliver(&mut self, signals: &Signals, regs: &mut impl Registers) -> Option<Event> {
-        let event = self.deliverable(signals)?;
-        let registration = *self.registration(event);
-        self.apply(event, Action::Dispatch).ok()?;
-        signals.take(event);
-
-        // Saved in place: no temporary context to copy.
-        let context = &mut self.context;
-        context.pc = regs.pc();
-        context.pstate = regs.pstate();
-        regs.read_gprs(&mut context.gprs);
-
-        regs.write_gprs(&[
-            event.info().number.into(),
-            registration.arg,
-            context.pc,
-            context.pstate,
-        ]);
-        regs.set_pc(registration.entry);
-        regs.set_pstate(pstate::handler_entry(
-            context.pstate,
-            regs.sctlr_el1(),
-            regs.has_mte(),
-        ));
-        Some(event)
-    }
-
-    /// Finishes the running handler: `SDEI_EVENT_COMPLETE` when `resume_at`
-    /// is `None`, `SDEI_EVENT_COMPLETE_AND_RESUME` otherwise.
-    ///
-    /// COMPLETE restores x0-x17, PC and PSTATE as interrupted. COMPLETE_AND_
-    /// RESUME restores x0-x17, then enters `resume_at` at EL1h with
-    /// exceptions masked ([`pstate::RESUME`]), ELR_EL1 and SPSR_EL1 holding
-    /// the interrupted PC and PSTATE, as if an exception had been taken
-    /// there.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Denied`] if no handler is running; nothing changes then.
-    pub fn complete(
-        &mut self,
-        regs: &mut impl Registers,
-        resume_at: Option<u64>,
-    ) -> Result<(), Error> {
-        let event = self.running().ok_or(Error::Denied)?;
-        self.apply(event, Action::Complete)?;
-
-        let context = &self.context;
-        regs.write_gprs(&context.gprs);
-        match resume_at {
-            None => {
-                regs.set_pc(context.pc);
-                regs.set_pstate(context.pstate);
-            }
-            Some(address) => {
-                regs.set_elr_el1(context.pc);
-                regs.set_spsr_el1(context.pstate);
-                regs.set_pc(address);
-                regs.set_pstate(pstate::RESUME);
-            }
-        }
-        self.context = Context::default();
-        Ok(())
     }
 }

@@ -8,7 +8,7 @@ mod common;
 use common::{err, mpidr, Machine, ARG, ENTRY};
 use sdei::abi::{Error, Function::*};
 use sdei::event::{Event, ASYNC_PF_NUMBER};
-use sdei::state::EventState;
+use sdei::event_state::EventState;
 use sdei::vcpu_state::VcpuState;
 
 const EV0: u64 = 0;
@@ -442,7 +442,7 @@ fn event_numbers_are_the_low_32_bits() {
     assert_eq!(vm.enter(0), Some(Event::SOFTWARE_SIGNALLED));
     assert_eq!(
         vm.call(0, EventContext, &[high | 2]),
-        vm.states[0].context.gprs[2]
+        vm.states[0].context().gprs[2]
     );
 }
 
@@ -461,10 +461,10 @@ fn features_reports_no_bind_slots() {
 #[test]
 fn pe_mask_returns_the_previous_unmasked_state() {
     let mut vm = Machine::new(1);
-    assert!(vm.states[0].masked, "a vCPU starts masked");
+    assert!(vm.states[0].masked(), "a vCPU starts masked");
     assert_eq!(vm.call(0, PeMask, &[]), 0);
     assert_eq!(vm.call(0, PeUnmask, &[]), 0);
-    assert!(!vm.states[0].masked);
+    assert!(!vm.states[0].masked());
     assert_eq!(vm.call(0, PeMask, &[]), 1);
     assert_eq!(vm.call(0, PeMask, &[]), 0);
 }
@@ -480,7 +480,7 @@ fn private_reset_outside_a_handler_unregisters_everything() {
             EventState::Unregistered
         );
     }
-    assert!(!vm.states[0].masked, "PRIVATE_RESET does not mask");
+    assert!(!vm.states[0].masked(), "PRIVATE_RESET does not mask");
 }
 
 #[test]

@@ -273,7 +273,7 @@ fn a_signal_while_running_is_delivered_once_when_complete_returns() {
     vm.call(0, EventComplete, &[0]);
     assert_eq!(vm.regs[0].pc, ENTRY);
     assert_eq!(vm.regs[0].x[2], interrupted.pc);
-    assert_eq!(vm.states[0].context.gprs[..], interrupted.x[..18]);
+    assert_eq!(vm.states[0].context().gprs[..], interrupted.x[..18]);
     vm.call(0, EventComplete, &[0]);
     assert_eq!(vm.enter(0), None, "delivered once, not twice");
     assert_eq!(vm.regs[0], Regs { ..interrupted });

@@ -183,7 +183,7 @@ fn context_pstate_must_be_a_mode_a_guest_can_be_interrupted_in() {
         let value = 0x3c0 | 0xf000_0000 | mode;
         assert_eq!(
             regs::set(&mut state, &signals, Reg::ContextPstate, value),
-            Ok(())
+            Ok(false)
         );
     }
     for mode in [
@@ -192,7 +192,7 @@ fn context_pstate_must_be_a_mode_a_guest_can_be_interrupted_in() {
         let result = regs::set(&mut state, &signals, Reg::ContextPstate, mode);
         assert_eq!(result, Err(Invalid::BadPstate), "mode {mode:#b}");
     }
-    assert_eq!(state.context.pstate, 0x3c0 | 0xf000_0000 | 0b1_0000);
+    assert_eq!(state.context().pstate, 0x3c0 | 0xf000_0000 | 0b1_0000);
 }
 
 fn save(vm: &Machine, cpu: usize) -> Vec<(Reg, u64)> {
@@ -212,7 +212,7 @@ fn a_restored_running_handler_completes_to_the_interrupted_context() {
     vm.signal(1, 0);
     vm.call(0, Function::PeUnmask, &[]);
     assert!(vm.states[0].running().is_some());
-    let interrupted = vm.states[0].context;
+    let interrupted = *vm.states[0].context();
     let saved = save(&vm, 0);
 
     // A fresh VM, registers restored in reverse order, guest registers as
@@ -256,14 +256,10 @@ fn a_restored_pending_signal_is_delivered_once() {
 fn a_registered_event_without_its_entry_yet_is_not_delivered() {
     let (mut state, signals) = (VcpuState::new(), Signals::new());
     let value = (REGISTERED | ENABLED | PENDING) << EV0;
-    regs::set(&mut state, &signals, Reg::Status, value).unwrap();
-    assert_eq!(state.deliverable(&signals), None, "entry not restored yet");
-    regs::set(
-        &mut state,
-        &signals,
-        Reg::Entry(Event::SOFTWARE_SIGNALLED),
-        ENTRY,
-    )
-    .unwrap();
+    let kick = regs::set(&mut state, &signals, Reg::Status, value);
+    assert_eq!(kick, Ok(false), "entry not restored yet");
+    let entry = Reg::Entry(Event::SOFTWARE_SIGNALLED);
+    let kick = regs::set(&mut state, &signals, entry, ENTRY);
+    assert_eq!(kick, Ok(true), "deliverable: kick the vCPU");
     assert_eq!(state.deliverable(&signals), Some(Event::SOFTWARE_SIGNALLED));
 }

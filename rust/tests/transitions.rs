@@ -3,7 +3,7 @@
 //! Every cell of the event state machine (DEN0054 §6.1).
 
 use sdei::abi::Error;
-use sdei::state::{transition, Action, EventState};
+use sdei::event_state::{transition, Action, EventState};
 
 use Action::*;
 use EventState::*;

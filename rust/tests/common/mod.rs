@@ -8,8 +8,8 @@ use sdei::abi::Function;
 use sdei::call::handle_call;
 use sdei::event::Event;
 use sdei::pstate;
+use sdei::registers::{Registers, Target, Vm};
 use sdei::signals::Signals;
-use sdei::vcpu::{Registers, Target, Vm};
 use sdei::vcpu_state::VcpuState;
 
 /// Where handlers are registered unless a test says otherwise.

@@ -7,9 +7,9 @@
 use super::{Machine, Regs};
 use sdei::abi::Function;
 use sdei::event::Event;
+use sdei::event_state::EventState;
 use sdei::regs::{self, Reg, IDS};
 use sdei::signals::Signals;
-use sdei::state::EventState;
 use sdei::vcpu_state::VcpuState;
 
 fn registered_bits(state: &VcpuState) -> u8 {
@@ -21,7 +21,7 @@ fn registered_bits(state: &VcpuState) -> u8 {
 /// The events a vCPU takes now, by the contract: registered and enabled,
 /// on an unmasked vCPU.
 fn accepting_bits(state: &VcpuState) -> u8 {
-    if state.masked {
+    if state.masked() {
         return 0;
     }
     Event::all()
@@ -59,7 +59,7 @@ fn call(
     let mut answered = vm.regs[cpu].clone();
     if let (true, Some(event)) = (entered, running) {
         let state = &vm.states[cpu];
-        let context = state.context;
+        let context = *state.context();
         let registration = state.registration(event);
         let after = &vm.regs[cpu];
         assert_eq!(after.x[0], u64::from(event.info().number));
@@ -148,9 +148,9 @@ fn check_invariants(vm: &Machine, shadows: &[Shadow]) {
         // A running handler has exactly the context its delivery saved.
         match (&shadow.interrupted, state.running()) {
             (Some(regs), Some(_)) => {
-                assert_eq!(&state.context.gprs[..], &regs.x[..18]);
-                assert_eq!(state.context.pc, regs.pc);
-                assert_eq!(state.context.pstate, regs.pstate);
+                assert_eq!(&state.context().gprs[..], &regs.x[..18]);
+                assert_eq!(state.context().pc, regs.pc);
+                assert_eq!(state.context().pstate, regs.pstate);
             }
             (None, None) => {}
             (shadow, running) => panic!(
@@ -249,11 +249,8 @@ pub fn run(steps: &[Step]) {
                 let signals = Signals::new();
                 for &i in &order {
                     let (reg, value) = saved[i];
-                    assert_eq!(
-                        regs::set(&mut state, &signals, reg, value),
-                        Ok(()),
-                        "{reg:?}"
-                    );
+                    let kick = regs::set(&mut state, &signals, reg, value);
+                    assert_eq!(kick, Ok(state.deliverable(&signals).is_some()), "{reg:?}");
                 }
                 for &(reg, value) in &saved {
                     assert_eq!(regs::get(&state, &signals, reg), value, "{reg:?} read back");

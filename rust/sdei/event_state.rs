@@ -71,7 +71,7 @@ impl EventState {
     /// # Examples
     ///
     /// ```
-    /// use sdei::state::EventState;
+    /// use sdei::event_state::EventState;
     ///
     /// assert_eq!(EventState::Running { enabled: true }.status(), 7);
     /// assert_eq!(EventState::UnregisterPending.status(), 4);
@@ -106,7 +106,7 @@ impl EventState {
 ///
 /// ```
 /// use sdei::abi::Error;
-/// use sdei::state::{transition, Action, EventState};
+/// use sdei::event_state::{transition, Action, EventState};
 ///
 /// let running = EventState::Running { enabled: true };
 /// assert_eq!(transition(running, Action::Unregister), Ok(EventState::UnregisterPending));
