@@ -92,6 +92,32 @@ impl Function {
         Self::ALL.get(usize::try_from(index).ok()?).copied()
     }
 
+    /// Whether the call may change what the caller publishes to other
+    /// threads: which events are registered, and which it takes now.
+    pub const fn changes_published_state(self) -> bool {
+        match self {
+            Self::EventRegister
+            | Self::EventEnable
+            | Self::EventDisable
+            | Self::EventComplete
+            | Self::EventCompleteAndResume
+            | Self::EventUnregister
+            | Self::PeMask
+            | Self::PeUnmask
+            | Self::PrivateReset => true,
+            Self::EventSignal
+            | Self::Version
+            | Self::EventContext
+            | Self::EventStatus
+            | Self::EventGetInfo
+            | Self::EventRoutingSet
+            | Self::InterruptBind
+            | Self::InterruptRelease
+            | Self::Features
+            | Self::SharedReset => false,
+        }
+    }
+
     /// The function ID a guest passes in `w0` to call this function.
     pub const fn id(self) -> u32 {
         Self::BASE_ID + self as u32

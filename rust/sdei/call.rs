@@ -42,7 +42,8 @@ pub fn handle_call<V: Registers + Vm>(
         kick: None,
     };
     // SMCCC: the function ID is the low 32 bits of x0.
-    let reply = match Function::from_id(call.args[0] as u32) {
+    let function = Function::from_id(call.args[0] as u32);
+    let reply = match function {
         Some(function) => call.dispatch(function),
         None => Err(Error::NotSupported),
     };
@@ -50,7 +51,9 @@ pub fn handle_call<V: Registers + Vm>(
     if let Some(x0) = reply.unwrap_or_else(|error| Some(error.to_x0())) {
         call.regs.write_gprs(&[x0]);
     }
-    call.state.publish(call.signals);
+    if function.is_some_and(Function::changes_published_state) {
+        call.state.publish(call.signals);
+    }
     call.state.deliver(call.signals, call.regs);
     call.kick
 }

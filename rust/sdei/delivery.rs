@@ -18,6 +18,7 @@ impl VcpuState {
     ///
     /// A handler address of 0 is never entered: no guest registers one,
     /// but a restore may not have written the entry register yet.
+    #[inline]
     pub fn deliverable(&self, signals: &Signals) -> Option<Event> {
         // Nothing pending is the common case after a call: one load.
         let pending = signals.pending();
@@ -39,10 +40,21 @@ impl VcpuState {
     /// and starts the handler as if an exception were taken to EL1h.
     /// ELR_EL1 and SPSR_EL1 are left alone. The caller must have committed
     /// any pending PC adjustment first.
+    #[inline]
     pub fn deliver(&mut self, signals: &Signals, regs: &mut impl Registers) -> Option<Event> {
+        // Checked inline: after most calls nothing is pending.
         let event = self.deliverable(signals)?;
+        self.enter(event, signals, regs);
+        Some(event)
+    }
+
+    /// Enters the handler of `event`, which is deliverable.
+    #[inline(never)]
+    fn enter(&mut self, event: Event, signals: &Signals, regs: &mut impl Registers) {
         let registration = *self.registration(event);
-        self.apply(event, Action::Dispatch).ok()?;
+        if self.apply(event, Action::Dispatch).is_err() {
+            return;
+        }
         signals.take(event);
 
         // Saved in place: no temporary context to copy.
@@ -63,7 +75,6 @@ impl VcpuState {
             regs.sctlr_el1(),
             regs.has_mte(),
         ));
-        Some(event)
     }
 
     /// Finishes the running handler: `SDEI_EVENT_COMPLETE` when `resume_at`

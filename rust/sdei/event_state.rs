@@ -112,6 +112,7 @@ impl EventState {
 /// assert_eq!(transition(running, Action::Unregister), Ok(EventState::UnregisterPending));
 /// assert_eq!(transition(EventState::Unregistered, Action::Enable), Err(Error::Denied));
 /// ```
+#[inline]
 pub fn transition(state: EventState, action: Action) -> Result<EventState, Error> {
     use Action::*;
     use EventState::*;

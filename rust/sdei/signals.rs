@@ -105,6 +105,7 @@ impl Signals {
 
     /// Publishes what is registered and accepted, dropping the signals of
     /// events no longer registered; owner only.
+    #[inline]
     pub(crate) fn publish(&self, registered: u8, accepting: u8) {
         let published =
             u32::from(registered) << REGISTERED_SHIFT | u32::from(accepting) << ACCEPTING_SHIFT;

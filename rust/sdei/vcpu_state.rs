@@ -6,7 +6,7 @@
 //! register codec change it.
 
 use super::abi::Error;
-use super::event::{bits, Event, COUNT};
+use super::event::{Event, COUNT};
 use super::event_state::{transition, Action, EventState};
 use super::signals::Signals;
 
@@ -109,6 +109,7 @@ impl VcpuState {
     }
 
     /// Applies `action` to `event`, or changes nothing.
+    #[inline]
     pub(crate) fn apply(&mut self, event: Event, action: Action) -> Result<EventState, Error> {
         let registration = &mut self.events[event.index()];
         registration.state = transition(registration.state, action)?;
@@ -121,13 +122,17 @@ impl VcpuState {
 
     /// Tells other threads what is registered and what the vCPU would
     /// take now, which drops signals for events no longer registered.
+    #[inline]
     pub fn publish(&self, signals: &Signals) {
-        let registered = bits(Event::all().filter(|&e| self.registration(e).state.is_registered()));
-        let accepting = if self.masked {
-            0
-        } else {
-            bits(Event::all().filter(|&e| self.registration(e).state.is_enabled()))
-        };
-        signals.publish(registered, accepting);
+        let (mut registered, mut enabled) = (0, 0);
+        for (event, registration) in Event::all().zip(&self.events) {
+            if registration.state.is_registered() {
+                registered |= event.bit();
+            }
+            if registration.state.is_enabled() {
+                enabled |= event.bit();
+            }
+        }
+        signals.publish(registered, if self.masked { 0 } else { enabled });
     }
 }

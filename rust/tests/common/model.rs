@@ -46,6 +46,7 @@ fn call(
 ) -> u64 {
     let before = vm.regs[cpu].clone();
     let was_running = vm.states[cpu].running().is_some();
+    let deliverable_before = vm.states[cpu].deliverable(&vm.signals[cpu]);
     vm.call(cpu, function, args);
     let completed = was_running
         && matches!(
@@ -88,6 +89,11 @@ fn call(
     }
     if entered {
         shadows[cpu].interrupted = Some(answered.clone());
+    }
+    // Whatever the call made deliverable on the caller, it entered. (What
+    // another thread made deliverable meanwhile waits for the kick.)
+    if deliverable_before.is_none() {
+        assert_eq!(vm.states[cpu].deliverable(&vm.signals[cpu]), None);
     }
     answered.x[0]
 }
