@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 
 version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-key="$VARIANT $version $(content_hash patches/*.patch scripts/kernel.config scripts/kernel.sh)"
+key="$VARIANT $version $(content_hash "${SERIES[@]}" scripts/kernel.config scripts/kernel.sh)"
 stamp=$KBUILD/.kvm-sdei-key
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] &&
@@ -32,14 +32,14 @@ fi
 
 # Re-apply only when patches/ changed: re-applying touches the patched
 # files, which would make every build tree recompile what includes them.
-patches=$(content_hash patches/*.patch)
+patches=$(content_hash "${SERIES[@]}")
 if [ "$(cat "$KSRC/.kvm-sdei-patches" 2>/dev/null)" != "$patches" ] ||
    [ -n "$(git -C "$KSRC" status --porcelain --untracked-files=no)" ]; then
 	log "kernel: applying patches/"
 	rm -f "$KSRC/.kvm-sdei-patches"
 	git -C "$KSRC" am --abort >/dev/null 2>&1 || true
 	git -C "$KSRC" checkout -q -f -B kvm-sdei base
-	for p in "$TOP"/patches/*.patch; do
+	for p in "${SERIES[@]/#/$TOP/}"; do
 		git -C "$KSRC" -c user.name=kvm-sdei -c user.email=kvm-sdei@localhost \
 			am -q --whitespace=nowarn "$p" ||
 			die "patch $(basename "$p") does not apply to linux-source-6.12 $version"

@@ -38,5 +38,9 @@ KMAKE=(make -C "$KSRC" O="$KBUILD" ARCH=arm64 LLVM=1 -j"$JOBS")
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# The series, without its cover letter (mail, not a patch git am applies),
+# as paths relative to $TOP.
+mapfile -t SERIES < <(cd "$TOP" && ls patches/*.patch | grep -v '^patches/0000-cover-letter.patch$')
+
 # Hash of files' contents (and names), for cache keys.
 content_hash() { (cd "$TOP" && sha256sum "$@" | sha256sum | cut -c1-16); }

@@ -67,7 +67,7 @@ fi
 log "checks: checkpatch --strict on patches/"
 # From the kernel tree's root, as checkpatch expects; Debian's python3
 # has the modules its SPDX check needs.
-if (cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q "$TOP"/patches/*.patch); then
+if (cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q "${SERIES[@]/#/$TOP/}"); then
 	pass "checkpatch --strict"
 else
 	fail "checkpatch --strict on patches/"
