@@ -36,7 +36,7 @@ fi
 if cargo clippy -q --all-targets -- -D warnings; then pass "clippy (host)"; else fail "clippy (host)"; fi
 cargo_log=$OUT/cargo-test.log
 set +e
-cargo test 2>&1 | tee "$cargo_log"
+cargo test -- --show-output 2>&1 | tee "$cargo_log"
 cargo_status=${PIPESTATUS[0]}
 set -e
 read -r p f i < <(awk '/^test result:/ { p += $4; f += $6; i += $8 } END { print p+0, f+0, i+0 }' "$cargo_log")
