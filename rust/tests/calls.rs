@@ -512,3 +512,25 @@ fn vcpu_reset_equals_a_fresh_vcpu() {
     assert_eq!((vm.signals[0].pending(), vm.signals[0].accepting()), (0, 0));
     assert_eq!(vm.signals[0].registered(), 0);
 }
+
+#[test]
+fn waking_from_a_power_down_suspend_masks_and_keeps_the_rest() {
+    // As TF-A's sdei_cpu_wakeup_init(): masked, registrations and pending
+    // signals kept.
+    let mut vm = registered_enabled();
+    assert_eq!(vm.call(0, PeMask, &[]), 1);
+    assert_eq!(vm.call(0, PeUnmask, &[]), 0);
+    assert_eq!(vm.signal(1, 0), 0);
+    vm.states[0].wake_up(&vm.signals[0]);
+    assert!(vm.states[0].masked());
+    assert_eq!(vm.signals[0].pending(), 1, "the signal is kept");
+    assert_eq!(
+        vm.signals[0].accepting(),
+        0,
+        "nothing accepted while masked"
+    );
+    assert_eq!(status(&mut vm), 0b011, "still registered and enabled");
+    assert_eq!(vm.enter(0), None);
+    assert_eq!(vm.call(0, PeUnmask, &[]), 0);
+    assert_eq!(vm.states[0].running(), Some(Event::SOFTWARE_SIGNALLED));
+}
