@@ -35,16 +35,25 @@ use signals_loom::signals::Signals;
 const EV0: u8 = 1; // Event::SOFTWARE_SIGNALLED.bit()
 const APF: u8 = 2; // Event::ASYNC_PF.bit()
 
+/// A vCPU's signals, with `registered` and `accepting` published.
+fn published(registered: u8, accepting: u8) -> Arc<Signals> {
+    let signals = Arc::new(Signals::new());
+    signals.publish(registered, accepting);
+    signals
+}
+
+/// Another vCPU signals event 0; its result says whether it kicks.
+fn peer_signals(signals: &Arc<Signals>) -> thread::JoinHandle<bool> {
+    let signals = signals.clone();
+    thread::spawn(move || signals.signal(Event::SOFTWARE_SIGNALLED))
+}
+
 #[test]
 fn a_signal_raced_with_unregister_is_not_left_pending() {
     loom::model(|| {
-        let signals = Arc::new(Signals::new());
         // Event 0 registered and enabled on an unmasked vCPU.
-        signals.publish(EV0, EV0);
-        let peer = {
-            let signals = signals.clone();
-            thread::spawn(move || signals.signal(Event::SOFTWARE_SIGNALLED))
-        };
+        let signals = published(EV0, EV0);
+        let peer = peer_signals(&signals);
         // The owner unregisters event 0.
         signals.publish(0, 0);
         peer.join().unwrap();
@@ -56,12 +65,8 @@ fn a_signal_raced_with_unregister_is_not_left_pending() {
 #[test]
 fn a_signal_raced_with_a_reset_is_dropped() {
     loom::model(|| {
-        let signals = Arc::new(Signals::new());
-        signals.publish(EV0, EV0);
-        let peer = {
-            let signals = signals.clone();
-            thread::spawn(move || signals.signal(Event::SOFTWARE_SIGNALLED))
-        };
+        let signals = published(EV0, EV0);
+        let peer = peer_signals(&signals);
         // VcpuState::reset: nothing pending, then nothing registered.
         signals.restore_pending(0);
         signals.publish(0, 0);
@@ -73,13 +78,9 @@ fn a_signal_raced_with_a_reset_is_dropped() {
 #[test]
 fn a_signal_raced_with_pe_unmask_is_never_lost() {
     loom::model(|| {
-        let signals = Arc::new(Signals::new());
         // Registered and enabled, but masked: nothing accepted yet.
-        signals.publish(EV0, 0);
-        let peer = {
-            let signals = signals.clone();
-            thread::spawn(move || signals.signal(Event::SOFTWARE_SIGNALLED))
-        };
+        let signals = published(EV0, 0);
+        let peer = peer_signals(&signals);
         // PE_UNMASK: publish, then the in-call delivery check.
         signals.publish(EV0, EV0);
         let seen_by_owner = signals.pending() & EV0 != 0;
@@ -97,8 +98,7 @@ fn a_signal_raced_with_pe_unmask_is_never_lost() {
 #[test]
 fn an_accepted_injection_is_pending_or_taken() {
     loom::model(|| {
-        let signals = Arc::new(Signals::new());
-        signals.publish(APF, APF);
+        let signals = published(APF, APF);
         let host = {
             let signals = signals.clone();
             thread::spawn(move || signals.inject(Event::ASYNC_PF).is_ok())
@@ -118,14 +118,8 @@ fn an_accepted_injection_is_pending_or_taken() {
 #[test]
 fn a_signal_is_taken_once() {
     loom::model(|| {
-        let signals = Arc::new(Signals::new());
-        signals.publish(EV0, EV0);
-        let peers: Vec<_> = (0..2)
-            .map(|_| {
-                let signals = signals.clone();
-                thread::spawn(move || signals.signal(Event::SOFTWARE_SIGNALLED))
-            })
-            .collect();
+        let signals = published(EV0, EV0);
+        let peers: Vec<_> = (0..2).map(|_| peer_signals(&signals)).collect();
         // The owner delivers whatever is pending, once.
         let mut taken = 0;
         if signals.pending() & EV0 != 0 {
