@@ -6,7 +6,7 @@
 #
 # Build outputs live in $(KVM_SDEI_CACHE), default ~/.cache/kvm-sdei.
 
-.PHONY: demo test bench baseline setup kernel module selftests host-test fuzz fmt clean-cache
+.PHONY: demo test bench baseline series-check setup kernel module selftests host-test fuzz fmt clean-cache
 
 demo:
 	scripts/demo.sh
@@ -38,6 +38,11 @@ bench:
 # make test is compared with (Documentation/testing.rst).
 baseline:
 	scripts/baseline.sh
+
+# Before a change to patches/: each patch applies with git am to a clean
+# tree and the kernel builds after it; the module builds on the series.
+series-check:
+	scripts/series-check.sh
 
 # The long fuzz run (Documentation/testing.rst); FUZZ_RUNS inputs.
 FUZZ_RUNS ?= 5000000

@@ -23,7 +23,8 @@ case $VARIANT in
 test) KBUILD=$CACHE/build OUT=$CACHE/out ;;
 bench) KBUILD=$CACHE/build-bench OUT=$CACHE/out-bench ;;
 baseline) KBUILD=$CACHE/build-baseline OUT=$CACHE/out-baseline ;;
-*) echo "KVM_SDEI_VARIANT must be test, bench or baseline" >&2; exit 1 ;;
+series) KBUILD=$CACHE/build-series OUT=$CACHE/out-series ;;
+*) echo "KVM_SDEI_VARIANT must be test, bench, baseline or series" >&2; exit 1 ;;
 esac
 
 # KVM's own arm64 selftests that fit QEMU TCG, which the series must keep
