@@ -25,7 +25,7 @@ use kernel::{bindings, error::to_result, prelude::*, types::ForeignOwnable};
 pub mod sdei;
 
 use sdei::{
-    call::handle_call,
+    call::{handle_call, Report, Traced},
     event::{Event, ASYNC_PF_NUMBER},
     registers::{Registers, Target, Vm},
     regs::{self, Reg},
@@ -209,6 +209,39 @@ impl Vcpu<'_> {
     fn raw(&self) -> *mut bindings::kvm_vcpu {
         self.ptr.0.as_ptr()
     }
+
+    fn x0(&self) -> u64 {
+        let mut x0 = [0];
+        self.read_gprs(&mut x0);
+        x0[0]
+    }
+
+    /// Whether KVM's SDEI tracepoints that we report to are enabled.
+    fn tracing(&self) -> bool {
+        // SAFETY: reads static keys only.
+        unsafe { bindings::kvm_sdei_trace_enabled() }
+    }
+
+    /// Reports a call, what it completed and what it entered.
+    fn trace_call(&self, report: Report, state: &VcpuState) {
+        // SAFETY: `ptr` is alive and this is its thread (type invariant).
+        unsafe { bindings::kvm_sdei_trace_call(self.raw(), report.function_id, report.answer) };
+        if let Some((event, resumed)) = report.completed {
+            let number = event.info().number;
+            // SAFETY: as above.
+            unsafe { bindings::kvm_sdei_trace_complete(self.raw(), number, resumed) };
+        }
+        if let Some(event) = report.entered {
+            self.trace_deliver(event, state.context().pc);
+        }
+    }
+
+    /// Reports a handler entry.
+    fn trace_deliver(&self, event: Event, interrupted_pc: u64) {
+        let number = event.info().number;
+        // SAFETY: `ptr` is alive and this is its thread (type invariant).
+        unsafe { bindings::kvm_sdei_trace_deliver(self.raw(), number, interrupted_pc) };
+    }
 }
 
 impl Registers for Vcpu<'_> {
@@ -363,8 +396,17 @@ unsafe extern "C" fn call(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) -> 
     let Some(mut hook) = (unsafe { Hook::new(vcpu, state) }) else {
         return EINVAL.to_errno();
     };
+    // Only while someone traces is it worth working out what the call did.
+    let traced = hook
+        .vcpu
+        .tracing()
+        .then(|| Traced::before(hook.state, hook.vcpu.x0()));
     if let Some(target) = handle_call(hook.state, hook.signals, &mut hook.vcpu) {
         target.ptr.kick();
+    }
+    if let Some(traced) = traced {
+        hook.vcpu
+            .trace_call(traced.after(hook.state, hook.vcpu.x0()), hook.state);
     }
     1
 }
@@ -377,7 +419,9 @@ unsafe extern "C" fn call(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) -> 
 unsafe extern "C" fn deliver(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) {
     // SAFETY: see above; hooks do not nest.
     if let Some(mut hook) = unsafe { Hook::new(vcpu, state) } {
-        hook.state.deliver(hook.signals, &mut hook.vcpu);
+        if let Some(event) = hook.state.deliver(hook.signals, &mut hook.vcpu) {
+            hook.vcpu.trace_deliver(event, hook.state.context().pc);
+        }
     }
 }
 

@@ -261,3 +261,66 @@ impl<V: Registers + Vm> Call<'_, V> {
         Ok(None)
     }
 }
+
+/// What a call did, as KVM's tracepoints report it.
+///
+/// Only computed while they are enabled: [`Traced::before`] before the
+/// call, [`Traced::after`] once [`handle_call`] returned, so that the call
+/// itself pays nothing for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// The function ID called.
+    pub function_id: u32,
+    /// What the call answered in x0; 0 for a COMPLETE, which returns
+    /// nowhere.
+    pub answer: u64,
+    /// The event whose handler the call completed, and whether it resumed
+    /// elsewhere (COMPLETE_AND_RESUME).
+    pub completed: Option<(Event, bool)>,
+    /// The event whose handler was entered as the call returned.
+    pub entered: Option<Event>,
+}
+
+/// What a [`Report`] needs from before the call.
+#[derive(Clone, Copy, Debug)]
+pub struct Traced {
+    function_id: u32,
+    running: Option<Event>,
+}
+
+impl Traced {
+    /// Before the call: its x0 (the function ID) and what was running.
+    pub fn before(state: &VcpuState, x0: u64) -> Self {
+        Self {
+            function_id: x0 as u32,
+            running: state.running(),
+        }
+    }
+
+    /// After the call: `x0` is the register as the guest resumes.
+    pub fn after(self, state: &VcpuState, x0: u64) -> Report {
+        let function = Function::from_id(self.function_id);
+        let resumed = match function {
+            Some(Function::EventComplete) => Some(false),
+            Some(Function::EventCompleteAndResume) => Some(true),
+            _ => None,
+        };
+        // COMPLETE only fails when no handler runs.
+        let completed = resumed.and_then(|resumed| Some((self.running?, resumed)));
+        let entered = state
+            .running()
+            .filter(|_| self.running.is_none() || completed.is_some());
+        let answer = match (completed, entered) {
+            (Some(_), _) => 0,
+            // The handler's entry overwrote x0: the answer is in its context.
+            (None, Some(_)) => state.context().gprs[0],
+            (None, None) => x0,
+        };
+        Report {
+            function_id: self.function_id,
+            answer,
+            completed,
+            entered,
+        }
+    }
+}

@@ -86,6 +86,8 @@ impl VcpuState {
     /// the interrupted PC and PSTATE, as if an exception had been taken
     /// there.
     ///
+    /// Returns the event whose handler completed.
+    ///
     /// # Errors
     ///
     /// [`Error::Denied`] if no handler is running; nothing changes then.
@@ -93,7 +95,7 @@ impl VcpuState {
         &mut self,
         regs: &mut impl Registers,
         resume_at: Option<u64>,
-    ) -> Result<(), Error> {
+    ) -> Result<Event, Error> {
         let event = self.running().ok_or(Error::Denied)?;
         self.apply(event, Action::Complete)?;
 
@@ -112,6 +114,6 @@ impl VcpuState {
             }
         }
         self.context = Context::default();
-        Ok(())
+        Ok(event)
     }
 }

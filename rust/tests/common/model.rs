@@ -6,6 +6,7 @@
 
 use super::{Machine, Regs};
 use sdei::abi::Function;
+use sdei::call::Traced;
 use sdei::event::Event;
 use sdei::event_state::EventState;
 use sdei::regs::{self, Reg, IDS};
@@ -45,9 +46,12 @@ fn call(
     args: &[u64],
 ) -> u64 {
     let before = vm.regs[cpu].clone();
-    let was_running = vm.states[cpu].running().is_some();
+    let running_before = vm.states[cpu].running();
+    let was_running = running_before.is_some();
     let deliverable_before = vm.states[cpu].deliverable(&vm.signals[cpu]);
+    let traced = Traced::before(&vm.states[cpu], u64::from(function.id()));
     vm.call(cpu, function, args);
+    let report = traced.after(&vm.states[cpu], vm.regs[cpu].x[0]);
     let completed = was_running
         && matches!(
             function,
@@ -90,6 +94,19 @@ fn call(
     if entered {
         shadows[cpu].interrupted = Some(answered.clone());
     }
+    // What the tracepoints would report says what happened.
+    assert_eq!(report.function_id, function.id());
+    let resumed = function == Function::EventCompleteAndResume;
+    assert_eq!(
+        report.completed,
+        running_before
+            .filter(|_| completed)
+            .map(|event| (event, resumed))
+    );
+    assert_eq!(report.entered, running.filter(|_| entered));
+    let want_answer = if completed { 0 } else { answered.x[0] };
+    assert_eq!(report.answer, want_answer, "{function:?} report");
+
     // Whatever the call made deliverable on the caller, it entered. (What
     // another thread made deliverable meanwhile waits for the kick.)
     if deliverable_before.is_none() {
