@@ -149,23 +149,6 @@ impl Error {
 /// The result of an SDEI call that returns a value in `x0`.
 pub type Result<T = u64> = core::result::Result<T, Error>;
 
-/// Converts a call's result into the value of `x0`.
-///
-/// # Examples
-///
-/// ```
-/// use sdei::abi::{to_x0, Error};
-///
-/// assert_eq!(to_x0(Ok(1)), 1);
-/// assert_eq!(to_x0(Err(Error::Denied)), (-3i64) as u64);
-/// ```
-pub const fn to_x0(result: Result) -> u64 {
-    match result {
-        Ok(value) => value,
-        Err(error) => error.to_x0(),
-    }
-}
-
 /// `SDEI_EVENT_REGISTER` flags: route to any PE.
 pub const REGISTER_RM_ANY: u64 = 0;
 /// `SDEI_EVENT_REGISTER` flags: route to the PE in the affinity argument.

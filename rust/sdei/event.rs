@@ -91,10 +91,5 @@ impl Event {
     }
 }
 
-/// The set of events in `events`, one bit each.
-pub fn bits(events: impl Iterator<Item = Event>) -> u8 {
-    events.fold(0, |bits, event| bits | event.bit())
-}
-
 // Per-event bit sets are one byte wide.
 const _: () = assert!(COUNT <= 8);
