@@ -6,7 +6,7 @@
 #
 # Build outputs live in $(KVM_SDEI_CACHE), default ~/.cache/kvm-sdei.
 
-.PHONY: demo test bench baseline series-check setup kernel module selftests host-test fuzz fmt clean-cache
+.PHONY: demo test bench baseline series-check mutants setup kernel module selftests host-test fuzz fmt clean-cache
 
 demo:
 	scripts/demo.sh
@@ -43,6 +43,16 @@ baseline:
 # tree and the kernel builds after it; the module builds on the series.
 series-check:
 	scripts/series-check.sh
+
+# Mutation testing of the core; Documentation/testing.rst says what the
+# survivors are. The random sequences are left out: they take 10 s a run.
+CARGO_MUTANTS_VERSION = 27.1.0
+mutants:
+	cargo mutants --version 2>/dev/null | grep -q $(CARGO_MUTANTS_VERSION) || \
+		cargo install --locked cargo-mutants@$(CARGO_MUTANTS_VERSION)
+	cd rust && cargo mutants -f 'sdei/*.rs' -j $$(nproc) --timeout 120 \
+		-o $${KVM_SDEI_CACHE:-$${XDG_CACHE_HOME:-$$HOME/.cache}/kvm-sdei} \
+		-- -- --skip random_call_sequences
 
 # The long fuzz run (Documentation/testing.rst); FUZZ_RUNS inputs.
 FUZZ_RUNS ?= 5000000
