@@ -188,13 +188,10 @@ impl<V: Registers + Vm> Call<'_, V> {
         }
     }
 
-    /// `SDEI_EVENT_ROUTING_SET(event, flags, affinity)`: the routing is
-    /// checked first, then the event, which is private, so never routable.
+    /// `SDEI_EVENT_ROUTING_SET(event, flags, affinity)`: TF-A checks the
+    /// routing, then the event, then that it is shared; every event here
+    /// is private, so each check ends the same way.
     fn event_routing_set(&mut self) -> Result {
-        if !self.valid_routing(self.arg(2), self.arg(3)) {
-            return Err(Error::InvalidParameters);
-        }
-        self.event(1)?;
         Err(Error::InvalidParameters)
     }
 

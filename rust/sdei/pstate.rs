@@ -12,18 +12,10 @@ pub const I: u64 = 1 << 7;
 pub const A: u64 = 1 << 8;
 /// PSTATE.D, debug exception mask.
 pub const D: u64 = 1 << 9;
-/// PSTATE.BTYPE.
-pub const BTYPE: u64 = 0b11 << 10;
 /// PSTATE.SSBS.
 pub const SSBS: u64 = 1 << 12;
-/// PSTATE.IL, illegal execution state.
-pub const IL: u64 = 1 << 20;
-/// PSTATE.SS, software step.
-pub const SS: u64 = 1 << 21;
 /// PSTATE.PAN.
 pub const PAN: u64 = 1 << 22;
-/// PSTATE.UAO.
-pub const UAO: u64 = 1 << 23;
 /// PSTATE.DIT.
 pub const DIT: u64 = 1 << 24;
 /// PSTATE.TCO, MTE tag check override.

@@ -534,3 +534,58 @@ fn waking_from_a_power_down_suspend_masks_and_keeps_the_rest() {
     assert_eq!(vm.call(0, PeUnmask, &[]), 0);
     assert_eq!(vm.states[0].running(), Some(Event::SOFTWARE_SIGNALLED));
 }
+
+#[test]
+fn function_ids_with_no_sdei_function_are_not_supported() {
+    let mut vm = registered_enabled();
+    let before = vm.states[0].clone();
+    // The rest of the SDEI range, and the SMC32 forms of SDEI IDs.
+    for id in [0xc400_0033u64, 0xc400_003f, 0x8400_0020, 0x8400_0021] {
+        assert_eq!(
+            vm.call_id(0, id, &[0, 0, 0, 0, 0]),
+            0xffff_ffff_ffff_ffff,
+            "{id:#x}"
+        );
+    }
+    assert_eq!(vm.states[0], before);
+}
+
+#[test]
+fn the_trace_report_says_what_each_call_did() {
+    use sdei::call::Traced;
+
+    let mut vm = registered_enabled();
+    let report = |vm: &mut Machine, function: sdei::abi::Function, args: &[u64]| {
+        let traced = Traced::before(&vm.states[0], u64::from(function.id()));
+        vm.call(0, function, args);
+        traced.after(&vm.states[0], vm.regs[0].x[0])
+    };
+    // SIGNAL to itself: answers 0, then enters event 0.
+    let r = report(&mut vm, EventSignal, &[EV0, mpidr(0)]);
+    assert_eq!((r.function_id, r.answer), (0xc400_002f, 0));
+    assert_eq!(
+        (r.completed, r.entered),
+        (None, Some(Event::SOFTWARE_SIGNALLED))
+    );
+    // COMPLETE_AND_RESUME: completes event 0, resumed, answers nothing.
+    let r = report(&mut vm, EventCompleteAndResume, &[0x8000]);
+    assert_eq!(r.function_id, 0xc400_0026);
+    assert_eq!((r.answer, r.entered), (0, None));
+    assert_eq!(r.completed, Some((Event::SOFTWARE_SIGNALLED, true)));
+    // COMPLETE with another signal pending: completes, and enters again.
+    vm.signal(0, 0);
+    vm.signal(1, 0);
+    let r = report(&mut vm, EventComplete, &[0]);
+    assert_eq!(r.completed, Some((Event::SOFTWARE_SIGNALLED, false)));
+    assert_eq!(r.entered, Some(Event::SOFTWARE_SIGNALLED));
+    // COMPLETE outside a handler: denied, nothing completed or entered.
+    vm.call(0, EventComplete, &[0]);
+    let r = report(&mut vm, EventComplete, &[0]);
+    assert_eq!(
+        (r.answer, r.completed, r.entered),
+        ((-3i64) as u64, None, None)
+    );
+    // STATUS: answers the state.
+    let r = report(&mut vm, EventStatus, &[EV0]);
+    assert_eq!((r.answer, r.completed, r.entered), (0b011, None, None));
+}
