@@ -263,3 +263,17 @@ fn a_registered_event_without_its_entry_yet_is_not_delivered() {
     assert_eq!(kick, Ok(true), "deliverable: kick the vCPU");
     assert_eq!(state.deliverable(&signals), Some(Event::SOFTWARE_SIGNALLED));
 }
+
+#[test]
+fn restoring_status_replaces_the_pending_signals() {
+    let mut vm = Machine::new(2);
+    vm.ready(0, Event::SOFTWARE_SIGNALLED);
+    vm.call(0, Function::PeMask, &[]);
+    vm.signal(1, 0);
+    assert_eq!(vm.signals[0].pending(), 1);
+    // The same registration, masked, with no signal pending.
+    let value = MASKED | (REGISTERED | ENABLED) << EV0;
+    regs::set(&mut vm.states[0], &vm.signals[0], Reg::Status, value).unwrap();
+    assert_eq!(vm.signals[0].pending(), 0);
+    assert_eq!(status(&vm, 0), value);
+}
