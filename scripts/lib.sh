@@ -45,3 +45,12 @@ mapfile -t SERIES < <(cd "$TOP" && ls patches/*.patch | grep -v '^patches/0000-c
 
 # Hash of files' contents (and names), for cache keys.
 content_hash() { (cd "$TOP" && sha256sum "$@" | sha256sum | cut -c1-16); }
+
+# The kernel's own cpio packer, built once; prints its path.
+build_gen_init_cpio() {
+	if [ ! -x "$CACHE/gen_init_cpio" ]; then
+		mkdir -p "$CACHE"
+		cc -O2 -o "$CACHE/gen_init_cpio" "$KSRC/usr/gen_init_cpio.c"
+	fi
+	echo "$CACHE/gen_init_cpio"
+}

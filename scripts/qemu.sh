@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Usage: qemu.sh PLAN MODE NAME
+# Usage: qemu.sh PLAN MODE NAME [CPIO...]
 #
 # Pack an initramfs with our /init, the module, the selftests and PLAN,
 # boot the cached kernel in QEMU (KVM runs inside the emulated EL2, in VHE
 # or nVHE MODE) and judge the run. slub_debug=U tracks every allocation,
 # which lets sdei_scale measure the provider's memory exactly. The serial log is kept in
-# $OUT/NAME.log, and "passed failed skipped" in $OUT/NAME.result.
+# $OUT/NAME.log, and "passed failed skipped" in $OUT/NAME.result. Each
+# CPIO archive is appended to the initramfs (the guest tests' payload).
 source "$(dirname "$0")/lib.sh"
 
 plan=$1 mode=$2 name=$3
+shift 3
 timeout_s=${KVM_SDEI_QEMU_TIMEOUT:-1200}
 log_file=$OUT/$name.log
 result=$OUT/$name.result
@@ -24,9 +26,7 @@ esac
 if [ ! -x "$OUT/init" ] || [ "$TOP/scripts/init.c" -nt "$OUT/init" ]; then
 	aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$OUT/init" "$TOP/scripts/init.c"
 fi
-if [ ! -x "$OUT/gen_init_cpio" ]; then
-	cc -O2 -o "$OUT/gen_init_cpio" "$KSRC/usr/gen_init_cpio.c"
-fi
+gen_init_cpio=$(build_gen_init_cpio)
 
 spec=$OUT/$name.cpio-spec
 {
@@ -46,7 +46,8 @@ spec=$OUT/$name.cpio-spec
 		echo "file /tests/kvm/$(basename "$t") $t 0755 0 0"
 	done
 } >"$spec"
-"$OUT/gen_init_cpio" "$spec" >"$OUT/$name.cpio"
+# The kernel unpacks concatenated archives one after the other.
+"$gen_init_cpio" "$spec" | cat - "$@" >"$OUT/$name.cpio"
 
 log "qemu: booting ($mode, $name), serial log in $log_file"
 set +e
@@ -66,8 +67,10 @@ if [ "$qemu_status" = 124 ] || [ "$qemu_status" = 137 ]; then
 elif [ "$qemu_status" != 0 ]; then
 	problems+=("QEMU exited with status $qemu_status")
 fi
-grep -a -q 'Kernel panic' "$log_file" && problems+=("the kernel panicked")
-grep -a -E -q '(WARNING:|BUG:|Oops|possible circular locking|inconsistent lock state|possible recursive locking|UBSAN:|Unable to handle kernel)' "$log_file" &&
+grep -a -v '^guest| ' "$log_file" | grep -a -q 'Kernel panic' && problems+=("the kernel panicked")
+# A nested guest's console lines are prefixed "guest| " and judged by its
+# own test (guest/run.sh).
+grep -a -v '^guest| ' "$log_file" | grep -a -E -q '(WARNING:|BUG:|Oops|possible circular locking|inconsistent lock state|possible recursive locking|UBSAN:|Unable to handle kernel)' &&
 	problems+=("the kernel log has a warning, bug or lockdep report")
 [ -n "$summary" ] || problems+=("/init printed no summary")
 if [ "$mode" = nvhe ]; then

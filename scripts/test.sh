@@ -73,6 +73,13 @@ else
 	fail "checkpatch --strict on patches/"
 fi
 
+mapfile -t guest_series < <(ls "$TOP"/guest/patches/*.patch)
+if (cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q "${guest_series[@]}"); then
+	pass "checkpatch --strict on guest/patches"
+else
+	fail "checkpatch --strict on guest/patches/"
+fi
+
 if CLIPPY=1 "$TOP/scripts/module.sh" 2>&1 | tee "$OUT/module-build.log"; then
 	if grep -q -E '^(warning|error)' "$OUT/module-build.log"; then
 		fail "module build has rustc or clippy warnings"
@@ -96,14 +103,30 @@ for t in "$TOP"/selftests/*.c; do
 		fail "selftest $(basename "$t") is missing from selftests/plan"
 done
 
-for mode in vhe nvhe; do
-	"$TOP/scripts/qemu.sh" "$TOP/selftests/plan" "$mode" "selftests-$mode" || true
-	if [ -f "$OUT/selftests-$mode.result" ]; then
-		read -r p f s <"$OUT/selftests-$mode.result"
-		add_counts "$p" "$f" "$s" "selftests in QEMU, KVM $mode (log: $OUT/selftests-$mode.log)"
+# The guest tests: a Linux guest with guest/patches under Debian's arm64
+# QEMU, run inside the test machine.
+guest_payload=()
+if "$TOP/guest/build.sh"; then
+	guest_payload=("$CACHE/vmm/vmm.cpio" "$CACHE/out-guest/payload.cpio")
+else
+	fail "guest build: Debian's QEMU, the guest kernel or its initramfs (see above)"
+fi
+
+in_qemu() { # plan mode name what [cpio...]
+	local plan=$1 mode=$2 name=$3 what=$4
+	shift 4
+	"$TOP/scripts/qemu.sh" "$plan" "$mode" "$name" "$@" || true
+	if [ -f "$OUT/$name.result" ]; then
+		read -r p f s <"$OUT/$name.result"
+		add_counts "$p" "$f" "$s" "$what in QEMU, KVM $mode (log: $OUT/$name.log)"
 	else
-		fail "selftests in QEMU, KVM $mode: no result"
+		fail "$what in QEMU, KVM $mode: no result"
 	fi
+}
+for mode in vhe nvhe; do
+	in_qemu "$TOP/selftests/plan" "$mode" "selftests-$mode" selftests
+	((${#guest_payload[@]})) &&
+		in_qemu "$TOP/guest/plan" "$mode" "guest-$mode" "the Linux guest" "${guest_payload[@]}"
 done
 
 finish

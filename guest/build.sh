@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Everything the guest tests add to the test initramfs, cached: Debian's
+# arm64 QEMU (vmm.sh), the guest kernel (kernel.sh), the guest's own
+# initramfs (init.c and test_lockup.ko) and run.sh, packed as two cpio
+# archives that qemu.sh appends: $CACHE/vmm/vmm.cpio and $GUEST_PAYLOAD.
+source "$(dirname "$0")/../scripts/lib.sh"
+
+"$TOP/guest/vmm.sh"
+"$TOP/guest/kernel.sh"
+
+# KVM_SDEI_GUEST_VARIANT=bench (kernel.sh) packs make bench's guest.
+out=$CACHE/out-guest
+[ "${KVM_SDEI_GUEST_VARIANT:-test}" = bench ] && out=$CACHE/out-guest-bench
+gen_init_cpio=$(build_gen_init_cpio)
+aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$out/init" "$TOP/guest/init.c"
+cat >"$out/initrd.spec" <<SPEC
+dir /dev 0755 0 0
+nod /dev/console 0600 0 0 c 5 1
+nod /dev/kmsg 0600 0 0 c 1 11
+dir /proc 0755 0 0
+dir /sys 0755 0 0
+file /init $out/init 0755 0 0
+file /test_lockup.ko $out/test_lockup.ko 0644 0 0
+SPEC
+[ -f "$out/sdei_nmi_bench.ko" ] &&
+	echo "file /sdei_nmi_bench.ko $out/sdei_nmi_bench.ko 0644 0 0" >>"$out/initrd.spec"
+"$gen_init_cpio" "$out/initrd.spec" >"$out/initrd.cpio"
+cat >"$out/payload.spec" <<SPEC
+dir /guest 0755 0 0
+file /guest/Image $out/Image 0644 0 0
+file /guest/initrd.cpio $out/initrd.cpio 0644 0 0
+file /guest/run.sh $TOP/guest/run.sh 0755 0 0
+SPEC
+"$gen_init_cpio" "$out/payload.spec" >"$out/payload.cpio"

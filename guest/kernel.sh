@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Build the guest kernel into the cache: linux-source-6.12 with patch 1 of
+# the KVM series (the SDEI function IDs) and guest/patches/, configured
+# from guest/kernel.config. A plain GCC cross build: the guest needs no
+# Rust. Keyed like the host kernel; an unchanged key does nothing.
+#
+# KVM_SDEI_GUEST_VARIANT=bench builds make bench's guest instead: the same,
+# plus guest/bench/'s patch (exports for the benchmark module, not for
+# upstream) and that module, in a build tree of its own.
+source "$(dirname "$0")/../scripts/lib.sh"
+
+GUEST_VARIANT=${KVM_SDEI_GUEST_VARIANT:-test}
+mapfile -t guest_series < <(cd "$TOP" && ls patches/0001-*.patch guest/patches/*.patch)
+case $GUEST_VARIANT in
+test) suffix= ;;
+bench) suffix=-bench
+       mapfile -t -O ${#guest_series[@]} guest_series < <(cd "$TOP" && ls guest/bench/*.patch) ;;
+*) die "KVM_SDEI_GUEST_VARIANT must be test or bench" ;;
+esac
+GUEST_SRC=$CACHE/src/guest$suffix
+GUEST_BUILD=$CACHE/build-guest$suffix
+GUEST_OUT=$CACHE/out-guest$suffix
+
+version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+key_files=("${guest_series[@]}" guest/kernel.config guest/kernel.sh)
+[ "$GUEST_VARIANT" = bench ] && key_files+=(guest/bench/Kbuild guest/bench/sdei_nmi_bench.c)
+key="guest $GUEST_VARIANT $version $(content_hash "${key_files[@]}")"
+stamp=$GUEST_BUILD/.kvm-sdei-key
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] &&
+   [ -f "$GUEST_OUT/Image" ] && [ -f "$GUEST_OUT/test_lockup.ko" ] &&
+   { [ "$GUEST_VARIANT" = test ] || [ -f "$GUEST_OUT/sdei_nmi_bench.ko" ]; }; then
+	log "guest kernel: cached ($key)"
+	exit 0
+fi
+
+# The source tree, with the tag base, is unpacked by the host kernel's build.
+[ -f "$KSRC/.kvm-sdei-version" ] || "$TOP/scripts/kernel.sh"
+git -C "$KSRC" worktree prune
+[ -d "$GUEST_SRC" ] || git -C "$KSRC" worktree add -q -f --detach "$GUEST_SRC" base
+patches=$(content_hash "${guest_series[@]}")
+if [ "$(cat "$GUEST_BUILD/.kvm-sdei-patches" 2>/dev/null)" != "$patches" ] ||
+   [ -n "$(git -C "$GUEST_SRC" status --porcelain --untracked-files=no)" ]; then
+	log "guest kernel: applying the guest series"
+	mkdir -p "$GUEST_BUILD"
+	rm -f "$GUEST_BUILD/.kvm-sdei-patches"
+	git -C "$GUEST_SRC" am --abort >/dev/null 2>&1 || true
+	git -C "$GUEST_SRC" checkout -q -f --detach base
+	for p in "${guest_series[@]/#/$TOP/}"; do
+		git -C "$GUEST_SRC" -c user.name=kvm-sdei -c user.email=kvm-sdei@localhost \
+			am -q --whitespace=nowarn "$p" ||
+			die "guest patch $(basename "$p") does not apply to linux-source-6.12 $version"
+	done
+	echo "$patches" >"$GUEST_BUILD/.kvm-sdei-patches"
+fi
+
+gmake=(make -C "$GUEST_SRC" O="$GUEST_BUILD" ARCH=arm64
+       CROSS_COMPILE=aarch64-linux-gnu- -j"$JOBS")
+log "guest kernel: configuring"
+mkdir -p "$GUEST_BUILD" "$GUEST_OUT"
+cp "$TOP/guest/kernel.config" "$GUEST_BUILD/guest.config"
+"${gmake[@]}" -s KCONFIG_ALLCONFIG="$GUEST_BUILD/guest.config" allnoconfig
+while read -r line; do
+	case "$line" in
+	CONFIG_*=*) grep -qx "$line" "$GUEST_BUILD/.config" ||
+		die "guest kernel config: '$line' was dropped (unmet dependency?)" ;;
+	esac
+done <"$GUEST_BUILD/guest.config"
+
+log "guest kernel: building (about 4 minutes cold on 2 cores)"
+rm -f "$stamp"
+"${gmake[@]}" -s Image modules
+cp "$GUEST_BUILD/arch/arm64/boot/Image" "$GUEST_OUT/Image"
+cp "$GUEST_BUILD/lib/test_lockup.ko" "$GUEST_OUT/test_lockup.ko"
+if [ "$GUEST_VARIANT" = bench ]; then
+	# Kbuild writes next to the sources: build a copy in the cache.
+	rsync -a --delete "$TOP/guest/bench/Kbuild" "$TOP/guest/bench/sdei_nmi_bench.c" \
+		"$GUEST_BUILD/bench-module/"
+	"${gmake[@]}" -s M="$GUEST_BUILD/bench-module" modules
+	cp "$GUEST_BUILD/bench-module/sdei_nmi_bench.ko" "$GUEST_OUT/"
+fi
+echo "$key" >"$stamp"
+log "guest kernel: built $GUEST_OUT/Image"
