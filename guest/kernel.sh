@@ -10,7 +10,10 @@
 source "$(dirname "$0")/../scripts/lib.sh"
 
 GUEST_VARIANT=${KVM_SDEI_GUEST_VARIANT:-test}
-mapfile -t guest_series < <(cd "$TOP" && ls patches/0001-*.patch guest/patches/*.patch)
+# In order: the IDs patch first (ls would sort guest/ before patches/).
+# The cover letter is mail, not a patch.
+mapfile -t guest_series < <(cd "$TOP" && ls patches/0001-*.patch &&
+	ls guest/patches/*.patch | grep -v '/0000-cover-letter.patch$')
 case $GUEST_VARIANT in
 test) suffix= ;;
 bench) suffix=-bench

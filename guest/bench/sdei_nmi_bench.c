@@ -180,7 +180,6 @@ static int __init sdei_nmi_bench_init(void)
 stop:
 	kthread_stop(busy);
 out:
-	sdei_event_disable(SIGNAL_EVENT);
 	sdei_event_unregister(SIGNAL_EVENT);
 	return err;
 }
