@@ -6,7 +6,7 @@
 #
 # Build outputs live in $(KVM_SDEI_CACHE), default ~/.cache/kvm-sdei.
 
-.PHONY: demo test bench baseline series-check mutants setup kernel module selftests host-test fuzz fmt clean-cache
+.PHONY: demo test bench baseline series-check soak mutants setup kernel module selftests host-test fuzz fmt clean-cache
 
 demo:
 	scripts/demo.sh
@@ -43,6 +43,11 @@ baseline:
 # tree and the kernel builds after it; the module builds on the series.
 series-check:
 	scripts/series-check.sh
+
+# By hand, before a change to patches/ or the glue: sdei_soak and the
+# stress tests on KASAN+UBSAN and KCSAN kernels (Documentation/testing.rst).
+soak:
+	scripts/soak.sh
 
 # Mutation testing of the core; Documentation/testing.rst says what the
 # survivors are. The random sequences are left out: they take 10 s a run.

@@ -50,12 +50,27 @@ fi
 log "kernel: configuring ($VARIANT)"
 mkdir -p "$KBUILD"
 fragment=$KBUILD/kvm-sdei.config
-if [ "$VARIANT" = bench ]; then
+case $VARIANT in
+bench)
 	grep -v -E '^CONFIG_(DEBUG_KERNEL|PROVE_LOCKING|DEBUG_ATOMIC_SLEEP|DEBUG_LIST)=' \
-		"$TOP/scripts/kernel.config" >"$fragment"
-else
-	cp "$TOP/scripts/kernel.config" "$fragment"
-fi
+		"$TOP/scripts/kernel.config" >"$fragment" ;;
+kasan)
+	cat "$TOP/scripts/kernel.config" - >"$fragment" <<-CONFIG
+	CONFIG_KASAN=y
+	CONFIG_KASAN_GENERIC=y
+	CONFIG_UBSAN=y
+	CONFIG_UBSAN_BOUNDS=y
+	CONFIG_UBSAN_SHIFT=y
+	CONFIG
+	;;
+kcsan)
+	cat "$TOP/scripts/kernel.config" - >"$fragment" <<-CONFIG
+	CONFIG_KCSAN=y
+	CONFIG
+	;;
+*)
+	cp "$TOP/scripts/kernel.config" "$fragment" ;;
+esac
 "${KMAKE[@]}" -s KCONFIG_ALLCONFIG="$fragment" allnoconfig
 # Every line of the fragment must have survived Kconfig's dependency checks.
 while read -r line; do

@@ -24,7 +24,11 @@ test) KBUILD=$CACHE/build OUT=$CACHE/out ;;
 bench) KBUILD=$CACHE/build-bench OUT=$CACHE/out-bench ;;
 baseline) KBUILD=$CACHE/build-baseline OUT=$CACHE/out-baseline ;;
 series) KBUILD=$CACHE/build-series OUT=$CACHE/out-series ;;
-*) echo "KVM_SDEI_VARIANT must be test, bench, baseline or series" >&2; exit 1 ;;
+# make soak's sanitizer kernels: the test kernel plus KASAN (and UBSAN),
+# or plus KCSAN.
+kasan) KBUILD=$CACHE/build-kasan OUT=$CACHE/out-kasan ;;
+kcsan) KBUILD=$CACHE/build-kcsan OUT=$CACHE/out-kcsan ;;
+*) echo "KVM_SDEI_VARIANT must be test, bench, baseline, series, kasan or kcsan" >&2; exit 1 ;;
 esac
 
 # KVM's own arm64 selftests that fit QEMU TCG, which the series must keep
