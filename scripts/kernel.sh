@@ -63,11 +63,6 @@ kasan)
 	CONFIG_UBSAN_SHIFT=y
 	CONFIG
 	;;
-kcsan)
-	cat "$TOP/scripts/kernel.config" - >"$fragment" <<-CONFIG
-	CONFIG_KCSAN=y
-	CONFIG
-	;;
 *)
 	cp "$TOP/scripts/kernel.config" "$fragment" ;;
 esac
@@ -79,6 +74,14 @@ while read -r line; do
 		die "kernel config: '$line' was dropped (unmet dependency?)" ;;
 	esac
 done <"$fragment"
+if [ "$VARIANT" = kcsan ]; then
+	# arm64 offers KCSAN only with EXPERT, and EXPERT under allnoconfig
+	# would turn off what it unhides (BUG(), madvise()...): turn both on
+	# over the test configuration instead.
+	"$KSRC/scripts/config" --file "$KBUILD/.config" -e EXPERT -e KCSAN
+	"${KMAKE[@]}" -s olddefconfig
+	grep -qx CONFIG_KCSAN=y "$KBUILD/.config" || die "kernel config: KCSAN could not be enabled"
+fi
 "${KMAKE[@]}" -s rustavailable >/dev/null ||
 	die "Rust toolchain not usable for the kernel (make rustavailable)"
 

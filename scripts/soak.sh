@@ -6,12 +6,14 @@
 # KVM in VHE mode. Any report in the kernel log fails the run (qemu.sh:
 # KASAN, KCSAN and UBSAN report as BUG or UBSAN lines). Not part of make
 # test: each variant is a kernel build of its own (Documentation/testing.rst).
+# KVM_SDEI_SOAK_VARIANTS picks some of them ("kasan kcsan").
 source "$(dirname "$0")/lib.sh"
 
 seconds=${KVM_SDEI_SOAK_SECONDS:-300}
+variants=${KVM_SDEI_SOAK_VARIANTS:-kasan kcsan}
 "$TOP/scripts/setup.sh"
 passed=0 failed=0
-for variant in kasan kcsan; do
+for variant in $variants; do
 	export KVM_SDEI_VARIANT=$variant
 	(
 		source "$TOP/scripts/lib.sh"
