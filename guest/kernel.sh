@@ -62,12 +62,7 @@ log "guest kernel: configuring"
 mkdir -p "$GUEST_BUILD" "$GUEST_OUT"
 cp "$TOP/guest/kernel.config" "$GUEST_BUILD/guest.config"
 "${gmake[@]}" -s KCONFIG_ALLCONFIG="$GUEST_BUILD/guest.config" allnoconfig
-while read -r line; do
-	case "$line" in
-	CONFIG_*=*) grep -qx "$line" "$GUEST_BUILD/.config" ||
-		die "guest kernel config: '$line' was dropped (unmet dependency?)" ;;
-	esac
-done <"$GUEST_BUILD/guest.config"
+check_config_fragment "$GUEST_BUILD/guest.config" "$GUEST_BUILD/.config"
 
 log "guest kernel: building (about 4 minutes cold on 2 cores)"
 rm -f "$stamp"

@@ -67,13 +67,7 @@ kasan)
 	cp "$TOP/scripts/kernel.config" "$fragment" ;;
 esac
 "${KMAKE[@]}" -s KCONFIG_ALLCONFIG="$fragment" allnoconfig
-# Every line of the fragment must have survived Kconfig's dependency checks.
-while read -r line; do
-	case "$line" in
-	CONFIG_*=*) grep -qx "$line" "$KBUILD/.config" ||
-		die "kernel config: '$line' was dropped (unmet dependency?)" ;;
-	esac
-done <"$fragment"
+check_config_fragment "$fragment" "$KBUILD/.config"
 if [ "$VARIANT" = kcsan ]; then
 	# arm64 offers KCSAN only with EXPERT, and EXPERT under allnoconfig
 	# would turn off what it unhides (BUG(), madvise()...): turn both on

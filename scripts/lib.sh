@@ -58,3 +58,15 @@ build_gen_init_cpio() {
 	fi
 	echo "$CACHE/gen_init_cpio"
 }
+
+# Every CONFIG_ line of a fragment must have survived Kconfig's dependency
+# checks into the resulting .config.
+check_config_fragment() { # fragment config
+	local line
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=*) grep -qx "$line" "$2" ||
+			die "kernel config: '$line' of $(basename "$1") was dropped (unmet dependency?)" ;;
+		esac
+	done <"$1"
+}
