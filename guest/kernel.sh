@@ -46,13 +46,7 @@ if [ "$(cat "$GUEST_BUILD/.kvm-sdei-patches" 2>/dev/null)" != "$patches" ] ||
 	log "guest kernel: applying the guest series"
 	mkdir -p "$GUEST_BUILD"
 	rm -f "$GUEST_BUILD/.kvm-sdei-patches"
-	git -C "$GUEST_SRC" am --abort >/dev/null 2>&1 || true
-	git -C "$GUEST_SRC" checkout -q -f --detach base
-	for p in "${guest_series[@]/#/$TOP/}"; do
-		git -C "$GUEST_SRC" -c user.name=kvm-sdei -c user.email=kvm-sdei@localhost \
-			am -q --whitespace=nowarn "$p" ||
-			die "guest patch $(basename "$p") does not apply to linux-source-6.12 $version"
-	done
+	apply_on_base "$GUEST_SRC" "guest$suffix" "${guest_series[@]}"
 	echo "$patches" >"$GUEST_BUILD/.kvm-sdei-patches"
 fi
 

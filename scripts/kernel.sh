@@ -37,13 +37,7 @@ if [ "$(cat "$KSRC/.kvm-sdei-patches" 2>/dev/null)" != "$patches" ] ||
    [ -n "$(git -C "$KSRC" status --porcelain --untracked-files=no)" ]; then
 	log "kernel: applying patches/"
 	rm -f "$KSRC/.kvm-sdei-patches"
-	git -C "$KSRC" am --abort >/dev/null 2>&1 || true
-	git -C "$KSRC" checkout -q -f -B kvm-sdei base
-	for p in "${SERIES[@]/#/$TOP/}"; do
-		git -C "$KSRC" -c user.name=kvm-sdei -c user.email=kvm-sdei@localhost \
-			am -q --whitespace=nowarn "$p" ||
-			die "patch $(basename "$p") does not apply to linux-source-6.12 $version"
-	done
+	apply_on_base "$KSRC" kvm-sdei "${SERIES[@]}"
 	echo "$patches" >"$KSRC/.kvm-sdei-patches"
 fi
 

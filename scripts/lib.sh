@@ -70,3 +70,17 @@ check_config_fragment() { # fragment config
 		esac
 	done <"$1"
 }
+
+# Resets the git tree $1 to the tag base on branch $2, then applies the
+# patches (paths relative to $TOP) with git am, in order.
+apply_on_base() { # tree branch patch...
+	local tree=$1 branch=$2 p
+	shift 2
+	git -C "$tree" am --abort >/dev/null 2>&1 || true
+	git -C "$tree" checkout -q -f -B "$branch" base
+	for p; do
+		git -C "$tree" -c user.name=kvm-sdei -c user.email=kvm-sdei@localhost \
+			am -q --whitespace=nowarn "$TOP/$p" ||
+			die "$p does not apply to linux-source-6.12 $(cat "$KSRC/.kvm-sdei-version")"
+	done
+}
