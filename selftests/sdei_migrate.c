@@ -119,7 +119,7 @@ static uint64_t get(struct kvm_vcpu *vcpu, uint64_t id)
 {
 	uint64_t val;
 
-	vcpu_get_reg(vcpu, id, &val);
+	val = vcpu_get_reg(vcpu, id);
 	return val;
 }
 
@@ -228,8 +228,8 @@ static struct kvm_vm *migrate(struct kvm_vm *src, struct kvm_vcpu **vcpu, bool s
 		struct kvm_one_reg reg = { .id = id, .addr = (uint64_t)val };
 
 		TEST_ASSERT(KVM_REG_SIZE(id) <= sizeof(val), "register %#lx too large", id);
-		vcpu_get_reg(*vcpu, id, val);
-		vcpu_get_reg(dst_vcpu, id, cur);
+		*val = vcpu_get_reg(*vcpu, id);
+		*cur = vcpu_get_reg(dst_vcpu, id);
 		if (!memcmp(val, cur, KVM_REG_SIZE(id)))
 			continue;
 		TEST_ASSERT(!__vcpu_ioctl(dst_vcpu, KVM_SET_ONE_REG, &reg),

@@ -44,7 +44,7 @@ static void check_absent(struct kvm_vcpu *vcpu, const char *kind)
 	int i;
 
 	TEST_ASSERT(!sdei_bmap_bit(vcpu), "%s: STD_BMAP offers SDEI", kind);
-	vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP, &bmap);
+	bmap = vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP);
 	TEST_ASSERT(__vcpu_set_reg(vcpu, KVM_REG_ARM_STD_BMAP,
 				   bmap | BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1)) && errno == EINVAL,
 		    "%s: setting the SDEI bit must fail with EINVAL", kind);
@@ -103,7 +103,7 @@ static void test_nested(void)
 	init.features[0] |= 1 << KVM_ARM_VCPU_HAS_EL2;
 	vcpu = __vm_vcpu_add(vm, 0);
 	if (__vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init)) {
-		ksft_test_result_skip("nested: this 6.12 host cannot create a vCPU with KVM_ARM_VCPU_HAS_EL2 (%s; NV needs kvm-arm.mode=nested and FEAT_NV2); the rule is checked by the AArch32 case and in arch/arm64/kvm/sdei.c\n",
+		ksft_test_result_skip("nested: this host cannot create a vCPU with KVM_ARM_VCPU_HAS_EL2 (%s; NV needs kvm-arm.mode=nested and FEAT_NV2); the rule is checked by the AArch32 case and in arch/arm64/kvm/sdei.c\n",
 				      strerror(errno));
 		kvm_vm_free(vm);
 		return;
