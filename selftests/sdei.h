@@ -103,10 +103,7 @@ static inline uint64_t guest_mpidr(void)
 /* Is SDEI offered to this VM, as KVM_REG_ARM_STD_BMAP tells the VMM? */
 static inline bool sdei_bmap_bit(struct kvm_vcpu *vcpu)
 {
-	uint64_t bmap;
-
-	vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP, &bmap);
-	return bmap & BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1);
+	return vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP) & BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1);
 }
 
 /*

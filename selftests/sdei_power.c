@@ -117,7 +117,7 @@ static void test_cpu_off(void)
 	vcpu_mp_state_set(vcpus[1], &stopped);
 	mpidr = vcpu_get_reg(vcpus[1], KVM_ARM64_SYS_REG(SYS_MPIDR_EL1));
 	vcpu_args_set(vcpus[0], 2, mpidr & MPIDR_HWID_BITMASK,
-		      addr_gva2gpa(vm, (vm_vaddr_t)after_cpu_on));
+		      addr_gva2gpa(vm, (gva_t)after_cpu_on));
 	run_until(vcpus[0], UCALL_SYNC);
 	TEST_ASSERT_EQ(status_reg(vcpus[1]), ST_EV0(1 | 2 | 8));
 

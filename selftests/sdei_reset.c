@@ -106,7 +106,7 @@ static void test_vcpu_init(void)
 	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
 	vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init);
 	vcpu_set_reg(vcpu, ARM64_CORE_REG(regs.pc),
-		     addr_gva2gpa(vm, (vm_vaddr_t)after_reset));
+		     addr_gva2gpa(vm, (gva_t)after_reset));
 	check_reset_state(vcpu, "KVM_ARM_VCPU_INIT");
 	kvm_vm_free(vm);
 }
@@ -127,7 +127,7 @@ static void test_cpu_on(void)
 	vcpu_mp_state_set(vcpus[1], &stopped);
 	mpidr = vcpu_get_reg(vcpus[1], KVM_ARM64_SYS_REG(SYS_MPIDR_EL1));
 	vcpu_args_set(vcpus[0], 2, mpidr & MPIDR_HWID_BITMASK,
-		      addr_gva2gpa(vm, (vm_vaddr_t)after_reset));
+		      addr_gva2gpa(vm, (gva_t)after_reset));
 	vcpu_run(vcpus[0]);
 	if (get_ucall(vcpus[0], &uc) == UCALL_ABORT)
 		REPORT_GUEST_ASSERT(uc);

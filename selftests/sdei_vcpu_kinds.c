@@ -63,7 +63,7 @@ static void test_aarch32_el1(void)
 	struct kvm_vcpu_init init;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	vm_vaddr_t code;
+	gva_t code;
 	uint32_t x0;
 
 	if (!kvm_has_cap(KVM_CAP_ARM_EL1_32BIT)) {
@@ -77,7 +77,7 @@ static void test_aarch32_el1(void)
 	vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init);
 	check_absent(vcpu, "AArch32 EL1");
 
-	code = vm_vaddr_alloc(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
+	code = vm_alloc(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
 	memcpy(addr_gva2hva(vm, code), a32_sdei_version, sizeof(a32_sdei_version));
 	vcpu_set_reg(vcpu, ARM64_CORE_REG(regs.pc), addr_gva2gpa(vm, code));
 	vcpu_run(vcpu);
