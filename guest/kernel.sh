@@ -40,7 +40,7 @@ git -C "$KSRC" worktree prune
 patches=$(content_hash "${guest_series[@]}" /dev/null)
 if [ "$(cat "$GUEST_BUILD/.kvm-sdei-patches" 2>/dev/null)" != "$patches" ] ||
    [ -n "$(git -C "$GUEST_SRC" status --porcelain --untracked-files=no)" ]; then
-	log "guest kernel: checking out the base${guest_series:+ with guest/bench/'s patch}"
+	log "guest kernel: checking out the base"
 	mkdir -p "$GUEST_BUILD"
 	rm -f "$GUEST_BUILD/.kvm-sdei-patches"
 	apply_on_base "$GUEST_SRC" "guest$suffix" "${guest_series[@]}"

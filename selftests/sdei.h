@@ -152,6 +152,8 @@ static inline struct kvm_vm *sdei_vm_with_psci(int n, struct kvm_vcpu **vcpus,
 	init.features[0] |= 1 << KVM_ARM_VCPU_PSCI_0_2;
 	for (i = 0; i < n; i++)
 		vcpus[i] = aarch64_vcpu_add(vm, i, &init, code[i]);
+	/* The library's default vGIC is initialized once every vCPU exists. */
+	kvm_arch_vm_finalize_vcpus(vm);
 	return vm;
 }
 

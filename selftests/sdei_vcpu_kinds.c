@@ -76,6 +76,7 @@ static void test_aarch32_el1(void)
 	vcpu = __vm_vcpu_add(vm, 0);
 	vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init);
 	check_absent(vcpu, "AArch32 EL1");
+	kvm_arch_vm_finalize_vcpus(vm);
 
 	code = vm_alloc(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
 	memcpy(addr_gva2hva(vm, code), a32_sdei_version, sizeof(a32_sdei_version));

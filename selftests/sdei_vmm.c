@@ -110,7 +110,8 @@ static struct saved_regs save_regs(struct kvm_vcpu *vcpu)
 	for (i = 0; i < s.list->n; i++) {
 		/* 64-bit and smaller registers only: SVE is not configured. */
 		if (KVM_REG_SIZE(s.list->reg[i]) <= sizeof(uint64_t))
-			s.vals[i] = vcpu_get_reg(vcpu, s.list->reg[i]);
+			TEST_ASSERT(!__vcpu_get_reg(vcpu, s.list->reg[i], &s.vals[i]),
+				    "reading %#llx", s.list->reg[i]);
 	}
 	return s;
 }
