@@ -2,7 +2,7 @@
 # Everything the guest tests add to the test initramfs, cached: Debian's
 # arm64 QEMU (vmm.sh), the guest kernel (kernel.sh), the guest's own
 # initramfs (init.c and test_lockup.ko) and run.sh, packed as two cpio
-# archives that qemu.sh appends: $CACHE/vmm/vmm.cpio and $GUEST_PAYLOAD.
+# archives that qemu.sh appends: $VMM_CPIO and $GUEST_PAYLOAD.
 source "$(dirname "$0")/../scripts/lib.sh"
 
 "$TOP/guest/vmm.sh"

@@ -1,30 +1,27 @@
 #!/usr/bin/env bash
-# Build the guest kernel into the cache: linux-source-6.12 with patch 1 of
-# the KVM series (the SDEI function IDs) and guest/patches/, configured
-# from guest/kernel.config. A plain GCC cross build: the guest needs no
-# Rust. Keyed like the host kernel; an unchanged key does nothing.
+# Build the guest kernel into the cache: the unmodified base source,
+# configured from guest/kernel.config, so that the guest's SDEI client is
+# Linux's own (CONFIG_ARM_SDEI_NMI). A plain GCC cross build: the guest
+# needs no Rust. Keyed like the host kernel; an unchanged key does nothing.
 #
-# KVM_SDEI_GUEST_VARIANT=bench builds make bench's guest instead: the same,
-# plus guest/bench/'s patch (exports for the benchmark module, not for
-# upstream) and that module, in a build tree of its own.
+# KVM_SDEI_GUEST_VARIANT=bench builds make bench's guest instead: the
+# same plus guest/bench/'s patch (exports for the benchmark module, not
+# for upstream) and that module, in a build tree of its own.
 source "$(dirname "$0")/../scripts/lib.sh"
 
 GUEST_VARIANT=${KVM_SDEI_GUEST_VARIANT:-test}
-# In order: the IDs patch first (ls would sort guest/ before patches/).
-# The cover letter is mail, not a patch.
-mapfile -t guest_series < <(cd "$TOP" && ls patches/0001-*.patch &&
-	ls guest/patches/*.patch | grep -v '/0000-cover-letter.patch$')
+guest_series=()
 case $GUEST_VARIANT in
 test) suffix= ;;
 bench) suffix=-bench
-       mapfile -t -O ${#guest_series[@]} guest_series < <(cd "$TOP" && ls guest/bench/*.patch) ;;
+       mapfile -t guest_series < <(cd "$TOP" && ls guest/bench/*.patch) ;;
 *) die "KVM_SDEI_GUEST_VARIANT must be test or bench" ;;
 esac
 GUEST_SRC=$CACHE/src/guest$suffix
 GUEST_BUILD=$CACHE/build-guest$suffix
 GUEST_OUT=$CACHE/out-guest$suffix
 
-version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+version=$(kernel_source_version)
 key_files=("${guest_series[@]}" guest/kernel.config guest/kernel.sh)
 [ "$GUEST_VARIANT" = bench ] && key_files+=(guest/bench/Kbuild guest/bench/sdei_nmi_bench.c)
 key="guest $GUEST_VARIANT $version $(content_hash "${key_files[@]}")"
@@ -40,10 +37,10 @@ fi
 [ -f "$KSRC/.kvm-sdei-version" ] || "$TOP/scripts/kernel.sh"
 git -C "$KSRC" worktree prune
 [ -d "$GUEST_SRC" ] || git -C "$KSRC" worktree add -q -f --detach "$GUEST_SRC" base
-patches=$(content_hash "${guest_series[@]}")
+patches=$(content_hash "${guest_series[@]}" /dev/null)
 if [ "$(cat "$GUEST_BUILD/.kvm-sdei-patches" 2>/dev/null)" != "$patches" ] ||
    [ -n "$(git -C "$GUEST_SRC" status --porcelain --untracked-files=no)" ]; then
-	log "guest kernel: applying the guest series"
+	log "guest kernel: checking out the base"
 	mkdir -p "$GUEST_BUILD"
 	rm -f "$GUEST_BUILD/.kvm-sdei-patches"
 	apply_on_base "$GUEST_SRC" "guest$suffix" "${guest_series[@]}"

@@ -154,8 +154,9 @@ cmd_migrate() { # name spin
 	monitor "$name-src" stop
 	monitor "$name-src" "migrate \"exec:cat > /tmp/vmstate-$name\""
 	i=0
-	until tr -d '\r' <"/tmp/$name-src.mon.log" | grep -q 'Migration status: completed'; do
-		tr -d '\r' <"/tmp/$name-src.mon.log" | grep -q 'Migration status: failed' &&
+	# QEMU 7.2 says "Migration status: ...", newer ones may say "Status: ...".
+	until tr -d '\r' <"/tmp/$name-src.mon.log" | grep -q -E 'Status: +completed' -i; do
+		tr -d '\r' <"/tmp/$name-src.mon.log" | grep -q -E 'Status: +failed' -i &&
 			fail "the migration failed"
 		i=$((i + 1))
 		[ "$i" -le 120 ] || fail "the migration did not complete"
@@ -198,7 +199,7 @@ cmd_expect() { # what name
 	sdei | no-sdei)
 		grep -E 'sdei|SDEI' "$log" | tr -d '\r' >/tmp/judged
 		want=present; [ "$1" = sdei ] || want=absent
-		expect "$2" "SDEI in the guest" $want "NMI backtraces use event 0" </tmp/judged ;;
+		expect "$2" "SDEI in the guest" $want "using SDEI cross-CPU NMI" </tmp/judged ;;
 	backtrace | no-backtrace)
 		want=present; [ "$1" = backtrace ] || want=absent
 		section "$log" "CPU 0 asks every CPU" "CPU 1 is released" >/tmp/judged
@@ -231,7 +232,7 @@ tell_backtrace() { # name
 }
 
 cmd_demo() {
-	say "2. The guest: Linux 6.12 with guest/patches, under Debian's unmodified QEMU:"
+	say "2. The guest: unmodified Linux 7.3 with CONFIG_ARM_SDEI_NMI, under Debian's unmodified QEMU:"
 	say "   $($QEMU --version | head -1)"
 	say "3. First without SDEI (QEMU's own device tree). CPU 1 spins with interrupts masked"
 	say "   (test_lockup.ko); CPU 0 asks every CPU for a backtrace (sysrq-l), which sends IPIs."

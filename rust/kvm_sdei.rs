@@ -36,7 +36,7 @@ use sdei::{
 module! {
     type: KvmSdei,
     name: "kvm_sdei",
-    author: "kvm-sdei developers",
+    authors: ["kvm-sdei developers"],
     description: "SDEI provider for KVM arm64 guests",
     license: "GPL",
 }
@@ -109,7 +109,7 @@ impl Drop for Provider {
 }
 
 // The UAPI header and the event table name the same async PF event.
-const _: () = assert!(bindings::KVM_ARM_SDEI_ASYNC_PF_EVENT == ASYNC_PF_NUMBER);
+static_assert!(bindings::KVM_ARM_SDEI_ASYNC_PF_EVENT == ASYNC_PF_NUMBER);
 
 /// The firmware pseudo-registers KVM lists for each vCPU.
 static REG_IDS: [u64; regs::COUNT_REGS] = regs::IDS;
@@ -347,7 +347,7 @@ unsafe extern "C" fn vcpu_create(_vcpu: *mut bindings::kvm_vcpu) -> *mut c_void 
         state: UnsafeCell::new(VcpuState::new()),
     };
     match KBox::new(per_vcpu, GFP_KERNEL_ACCOUNT) {
-        Ok(per_vcpu) => per_vcpu.into_foreign().cast_mut(),
+        Ok(per_vcpu) => per_vcpu.into_foreign(),
         Err(_) => core::ptr::null_mut(),
     }
 }

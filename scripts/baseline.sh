@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The baseline of KVM's own selftests (Documentation/testing.rst): Debian's
-# linux-source-6.12 without patches/, built with the same configuration,
+# linux-source-7.3 without patches/, built with the same configuration,
 # its own selftests run in the same QEMU, in VHE and nVHE. Run by hand
 # (make baseline) to compare with make test; a cold run builds a kernel.
 export KVM_SDEI_VARIANT=baseline

@@ -19,7 +19,7 @@ log "bench: guest round trips (QEMU TCG: ratios count, absolute times do not)"
 # same machine: its guest kernel carries guest/bench/ too.
 KVM_SDEI_GUEST_VARIANT=bench "$TOP/guest/build.sh"
 "$TOP/scripts/qemu.sh" "$TOP/scripts/bench.plan" vhe bench \
-	"$CACHE/vmm/vmm.cpio" "$CACHE/out-guest-bench/payload.cpio" >/dev/null || true
+	"$VMM_CPIO" "$CACHE/out-guest-bench/payload.cpio" >/dev/null || true
 grep -a -E '^(\||virtual counter)' "$OUT/bench.log" || die "the guest benchmark printed nothing (log: $OUT/bench.log)"
 log "bench: a Linux guest, SIGNAL to handler entry on another vCPU against an IPI round trip"
 grep -a 'sdei_nmi_bench: ' "$OUT/bench.log" | sed 's/^guest| \[ *[0-9.]*\] //' ||

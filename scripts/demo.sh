@@ -11,4 +11,4 @@ source "$(dirname "$0")/lib.sh"
 "$TOP/guest/build.sh"
 mkdir -p "$OUT"
 "$TOP/scripts/qemu.sh" "$TOP/scripts/demo.plan" vhe demo \
-	"$CACHE/vmm/vmm.cpio" "$CACHE/out-guest/payload.cpio"
+	"$VMM_CPIO" "$CACHE/out-guest/payload.cpio"

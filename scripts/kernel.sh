@@ -5,7 +5,7 @@
 # incrementally in the same build tree.
 source "$(dirname "$0")/lib.sh"
 
-version=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+version=$(kernel_source_version)
 key="$VARIANT $version $(content_hash "${SERIES[@]}" scripts/kernel.config scripts/kernel.sh)"
 stamp=$KBUILD/.kvm-sdei-key
 
@@ -17,18 +17,19 @@ fi
 
 if [ ! -f "$KSRC/.kvm-sdei-version" ] ||
    [ "$(cat "$KSRC/.kvm-sdei-version")" != "$version" ]; then
-	log "kernel: unpacking linux-source-6.12 $version"
+	log "kernel: unpacking $KERNEL_PACKAGE $version"
 	rm -rf "$KSRC" "$KBUILD"
 	mkdir -p "$(dirname "$KSRC")"
-	tar -C "$(dirname "$KSRC")" -xf "$KERNEL_TARBALL"
+	tar -C "$(dirname "$KSRC")" -xf "$(kernel_tarball)"
 	# Debian's .gitignore hides the whole tree: add it by force.
 	git -C "$KSRC" init -q
 	git -C "$KSRC" add -A -f
 	git -C "$KSRC" -c user.name=kvm-sdei -c user.email=kvm-sdei@localhost \
-		commit -q -m "linux-source-6.12 $version"
+		commit -q -m "$KERNEL_PACKAGE $version"
 	git -C "$KSRC" tag base
 	echo "$version" >"$KSRC/.kvm-sdei-version"
 fi
+check_toolchain
 
 # Re-apply only when patches/ changed: re-applying touches the patched
 # files, which would make every build tree recompile what includes them.

@@ -7,13 +7,14 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Everything built lives here, outside the checkout.
 CACHE=${KVM_SDEI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kvm-sdei}
-# The Debian source tarball we build against; 6.12.117 is the first with
-# the stable fixes that let rustc >= 1.85 build 6.12.
-KERNEL_TARBALL=${KVM_SDEI_KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-KERNEL_MIN_VERSION=6.12.117
+# The base: Debian's linux-source-7.3 (trixie-backports), fetched through
+# an apt state of our own (debian_apt below). KVM_SDEI_KERNEL_TARBALL
+# points at a tarball instead.
+KERNEL_PACKAGE=linux-source-7.3
+KERNEL_MIN_VERSION=7.3.4
 JOBS=${KVM_SDEI_JOBS:-$(nproc)}
 
-KSRC=$CACHE/src/linux-source-6.12
+KSRC=$CACHE/src/$KERNEL_PACKAGE
 # The test kernel has lockdep and other debugging on; the bench kernel,
 # built for make bench only, has them off so that it measures what users
 # run. Each has its own build tree and outputs.
@@ -33,9 +34,19 @@ esac
 
 # KVM's own arm64 selftests that fit QEMU TCG, which the series must keep
 # green (selftests/plan runs them with and without the provider).
-KVM_OWN_TESTS=(aarch64/hypercalls get-reg-list aarch64/psci_test aarch64/smccc_filter
-	       aarch64/vcpu_width_config aarch64/set_id_regs aarch64/aarch32_id_regs
-	       aarch64/debug-exceptions aarch64/vgic_init kvm_create_max_vcpus)
+KVM_OWN_TESTS=(arm64/hypercalls get-reg-list arm64/psci_test arm64/smccc_filter
+	       arm64/vcpu_width_config arm64/set_id_regs arm64/aarch32_id_regs
+	       arm64/debug-exceptions arm64/vgic_init kvm_create_max_vcpus
+	       arm64/page_fault_test demand_paging_test)
+
+# The guest tests' VMM: Debian's arm64 QEMU from trixie-backports (11.1),
+# or from bookworm (7.2) with KVM_SDEI_GUEST_QEMU=bookworm (guest/vmm.sh).
+GUEST_QEMU_SUITE=${KVM_SDEI_GUEST_QEMU:-trixie}
+case $GUEST_QEMU_SUITE in
+trixie | bookworm) ;;
+*) echo "KVM_SDEI_GUEST_QEMU must be trixie or bookworm" >&2; exit 1 ;;
+esac
+VMM_CPIO=$CACHE/vmm-$GUEST_QEMU_SUITE/vmm.cpio
 
 export PATH=/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH
 KMAKE=(make -C "$KSRC" O="$KBUILD" ARCH=arm64 LLVM=1 -j"$JOBS")
@@ -81,6 +92,85 @@ apply_on_base() { # tree branch patch...
 	for p; do
 		git -C "$tree" -c user.name=kvm-sdei -c user.email=kvm-sdei@localhost \
 			am -q --whitespace=nowarn "$TOP/$p" ||
-			die "$p does not apply to linux-source-6.12 $(cat "$KSRC/.kvm-sdei-version")"
+			die "$p does not apply to $KERNEL_PACKAGE $(cat "$KSRC/.kvm-sdei-version")"
+	done
+}
+
+# Sets APT_CONFIG to an apt state of our own under $1, for Debian suite
+# $2 (bookworm, or trixie with trixie-backports preferred) and
+# architecture $3, and updates its lists once. The machine's sources,
+# lists and dpkg are never touched.
+debian_apt() { # dir suite arch
+	local dir=$1 suite=$2 arch=$3 key=/usr/share/keyrings/debian-archive-keyring.gpg
+	mkdir -p "$dir/state/lists/partial" "$dir/cache/archives/partial" "$dir/none"
+	touch "$dir/state/status"
+	case $suite in
+	bookworm) printf 'deb [signed-by=%s] http://deb.debian.org/debian %s main\n' \
+		"$key" bookworm "$key" bookworm-updates ;;
+	trixie) printf 'deb [signed-by=%s] http://deb.debian.org/debian %s main\n' \
+		"$key" trixie "$key" trixie-backports ;;
+	*) die "debian_apt: unknown suite $suite" ;;
+	esac >"$dir/sources.list"
+	cat >"$dir/apt.conf" <<-CONF
+	APT::Architecture "$arch";
+	APT::Architectures { "$arch"; };
+	APT::Sandbox::User "root";
+	APT::Default-Release "${suite/trixie/trixie-backports}";
+	Dir::State "$dir/state";
+	Dir::State::status "$dir/state/status";
+	Dir::Cache "$dir/cache";
+	Dir::Etc::SourceList "$dir/sources.list";
+	Dir::Etc::SourceParts "$dir/none";
+	Dir::Etc::Preferences "$dir/none";
+	Dir::Etc::PreferencesParts "$dir/none";
+	CONF
+	export APT_CONFIG=$dir/apt.conf
+	# Lists older than a day may name packages the mirror has dropped.
+	if [ -z "$(find "$dir/updated" -mmin -1440 2>/dev/null)" ]; then
+		apt-get update -qq
+		touch "$dir/updated"
+	fi
+}
+
+# Prints the version of the kernel source the build uses, fetching
+# Debian's $KERNEL_PACKAGE into the cache first if it is not there.
+kernel_source_version() {
+	if [ -n "${KVM_SDEI_KERNEL_TARBALL:-}" ]; then
+		basename "$KVM_SDEI_KERNEL_TARBALL"
+		return
+	fi
+	local dir=$CACHE/debian/$KERNEL_PACKAGE
+	if [ ! -f "$dir/version" ]; then
+		(
+			debian_apt "$CACHE/debian/apt-trixie" trixie amd64
+			rm -rf "$dir" && mkdir -p "$dir/deb"
+			cd "$dir/deb" && apt-get download -qq "$KERNEL_PACKAGE"
+			dpkg-deb -x "$dir"/deb/*.deb "$dir/root"
+			mv "$dir/root/usr/src/$KERNEL_PACKAGE.tar.xz" "$dir/"
+			dpkg-deb -f "$dir"/deb/*.deb Version >"$dir/version.new"
+			rm -rf "$dir/deb" "$dir/root"
+			mv "$dir/version.new" "$dir/version"
+		) >&2 || die "could not fetch $KERNEL_PACKAGE from Debian"
+	fi
+	cat "$dir/version"
+}
+
+# The tarball kernel_source_version fetched (or the one given).
+kernel_tarball() {
+	echo "${KVM_SDEI_KERNEL_TARBALL:-$CACHE/debian/$KERNEL_PACKAGE/$KERNEL_PACKAGE.tar.xz}"
+}
+
+# The toolchain must meet the unpacked kernel's scripts/min-tool-version.sh.
+check_toolchain() {
+	local tool have need
+	for tool in rustc bindgen llvm; do
+		case $tool in
+		rustc) have=$(rustc --version | cut -d' ' -f2) ;;
+		bindgen) have=$(bindgen --version | cut -d' ' -f2) ;;
+		llvm) have=$(clang --version | sed -n 's/.*clang version \([0-9.]*\).*/\1/p') ;;
+		esac
+		need=$(SRCARCH=arm64 sh "$KSRC/scripts/min-tool-version.sh" "$tool")
+		dpkg --compare-versions "$have" ge "$need" ||
+			die "$tool $have is older than $need, which $KERNEL_PACKAGE needs"
 	done
 }

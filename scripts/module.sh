@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the Rust module out of tree against the cached kernel. The sources
-# are mirrored into the cache first, because 6.12's Kbuild writes its
+# are mirrored into the cache first, because Kbuild writes its
 # outputs next to the sources and the checkout must stay clean.
 source "$(dirname "$0")/lib.sh"
 

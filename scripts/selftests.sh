@@ -20,7 +20,7 @@ mkdir -p "$build"
 if ! make -C "$kvm" -s ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 	OUTPUT="$build" LDLIBS="-static -ldl" \
 	KHDR_INCLUDES="-isystem $KBUILD/usr/include" \
-	TEST_GEN_PROGS_aarch64="${tests[*]}" TEST_GEN_PROGS_EXTENDED_aarch64= \
+	TEST_GEN_PROGS_arm64="${tests[*]}" TEST_GEN_PROGS_EXTENDED_arm64= \
 	-j"$JOBS" all >"$build/make.log" 2>&1; then
 	cat "$build/make.log" >&2
 	die "selftests: build failed"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every step of the series builds: apply patches/ one at a time with git am
-# to a clean linux-source-6.12 tree, build the kernel (KVM is built in)
+# to a clean linux-source-7.3 tree, build the kernel (KVM is built in)
 # after each, then the module against the whole series (it uses every
 # hook). Run it before changing patches/; make test applies and
 # checkpatches the series, but builds only its end.

@@ -103,10 +103,7 @@ static inline uint64_t guest_mpidr(void)
 /* Is SDEI offered to this VM, as KVM_REG_ARM_STD_BMAP tells the VMM? */
 static inline bool sdei_bmap_bit(struct kvm_vcpu *vcpu)
 {
-	uint64_t bmap;
-
-	vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP, &bmap);
-	return bmap & BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1);
+	return vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP) & BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1);
 }
 
 /*
@@ -155,6 +152,8 @@ static inline struct kvm_vm *sdei_vm_with_psci(int n, struct kvm_vcpu **vcpus,
 	init.features[0] |= 1 << KVM_ARM_VCPU_PSCI_0_2;
 	for (i = 0; i < n; i++)
 		vcpus[i] = aarch64_vcpu_add(vm, i, &init, code[i]);
+	/* The library's default vGIC is initialized once every vCPU exists. */
+	kvm_arch_vm_finalize_vcpus(vm);
 	return vm;
 }
 

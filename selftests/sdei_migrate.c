@@ -117,10 +117,7 @@ static void guest_code(void)
 
 static uint64_t get(struct kvm_vcpu *vcpu, uint64_t id)
 {
-	uint64_t val;
-
-	vcpu_get_reg(vcpu, id, &val);
-	return val;
+	return vcpu_get_reg(vcpu, id);
 }
 
 static void check_reg_list(struct kvm_vcpu *vcpu)
@@ -228,8 +225,8 @@ static struct kvm_vm *migrate(struct kvm_vm *src, struct kvm_vcpu **vcpu, bool s
 		struct kvm_one_reg reg = { .id = id, .addr = (uint64_t)val };
 
 		TEST_ASSERT(KVM_REG_SIZE(id) <= sizeof(val), "register %#lx too large", id);
-		vcpu_get_reg(*vcpu, id, val);
-		vcpu_get_reg(dst_vcpu, id, cur);
+		TEST_ASSERT(!__vcpu_get_reg(*vcpu, id, val), "reading %#lx", id);
+		TEST_ASSERT(!__vcpu_get_reg(dst_vcpu, id, cur), "reading %#lx", id);
 		if (!memcmp(val, cur, KVM_REG_SIZE(id)))
 			continue;
 		TEST_ASSERT(!__vcpu_ioctl(dst_vcpu, KVM_SET_ONE_REG, &reg),

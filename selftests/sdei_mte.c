@@ -105,6 +105,7 @@ int main(void)
 	vm = vm_create(1);
 	vm_enable_cap(vm, KVM_CAP_ARM_MTE, 0);
 	vcpu = vm_vcpu_add(vm, 0, guest_code);
+	kvm_arch_vm_finalize_vcpus(vm);
 	sdei_install_irq_vector(vm, vcpu, irq_vector);
 	sdei_set_handler(vm, handler);
 

@@ -39,7 +39,7 @@ static uint64_t status_reg(struct kvm_vcpu *vcpu)
 {
 	uint64_t val;
 
-	vcpu_get_reg(vcpu, REG_STATUS, &val);
+	val = vcpu_get_reg(vcpu, REG_STATUS);
 	return val;
 }
 
@@ -115,20 +115,20 @@ static void test_cpu_off(void)
 
 	/* vCPU 1 is off, with event 0 ready; vCPU 0 signals it. */
 	vcpu_mp_state_set(vcpus[1], &stopped);
-	vcpu_get_reg(vcpus[1], KVM_ARM64_SYS_REG(SYS_MPIDR_EL1), &mpidr);
+	mpidr = vcpu_get_reg(vcpus[1], KVM_ARM64_SYS_REG(SYS_MPIDR_EL1));
 	vcpu_args_set(vcpus[0], 2, mpidr & MPIDR_HWID_BITMASK,
-		      addr_gva2gpa(vm, (vm_vaddr_t)after_cpu_on));
+		      addr_gva2gpa(vm, (gva_t)after_cpu_on));
 	run_until(vcpus[0], UCALL_SYNC);
 	TEST_ASSERT_EQ(status_reg(vcpus[1]), ST_EV0(1 | 2 | 8));
 
 	/* Interrupt its KVM_RUN: KVM processes its requests, but delivers nothing. */
-	vcpu_get_reg(vcpus[1], ARM64_CORE_REG(regs.pc), &pc);
+	pc = vcpu_get_reg(vcpus[1], ARM64_CORE_REG(regs.pc));
 	TEST_ASSERT(!sigaction(SIGUSR1, &sa, NULL), "sigaction");
 	pthread_create(&thread, NULL, run_stopped, vcpus[1]);
 	usleep(200000);
 	pthread_kill(thread, SIGUSR1);
 	pthread_join(thread, NULL);
-	vcpu_get_reg(vcpus[1], ARM64_CORE_REG(regs.pc), &pc_after);
+	pc_after = vcpu_get_reg(vcpus[1], ARM64_CORE_REG(regs.pc));
 	TEST_ASSERT_EQ(pc_after, pc);
 	TEST_ASSERT_EQ(status_reg(vcpus[1]), ST_EV0(1 | 2 | 8));
 
@@ -139,7 +139,7 @@ static void test_cpu_off(void)
 		    vcpus[1]->run->mmio.phys_addr == REPORT_GPA,
 		    "vCPU 1 did not report after CPU_ON (exit %s)",
 		    exit_reason_str(vcpus[1]->run->exit_reason));
-	vcpu_get_reg(vcpus[1], ARM64_CORE_REG(regs.regs[0]), &reported);
+	reported = vcpu_get_reg(vcpus[1], ARM64_CORE_REG(regs.regs[0]));
 	TEST_ASSERT_EQ(reported, 0);
 	TEST_ASSERT_EQ(status_reg(vcpus[1]), 1);
 	kvm_vm_free(vm);
@@ -181,7 +181,7 @@ static void test_cpu_suspend(void)
 	sdei_set_handler(vm, count);
 	handled = 0;
 	sync_global_to_guest(vm, handled);
-	vcpu_get_reg(vcpus[1], KVM_ARM64_SYS_REG(SYS_MPIDR_EL1), &mpidr);
+	mpidr = vcpu_get_reg(vcpus[1], KVM_ARM64_SYS_REG(SYS_MPIDR_EL1));
 	vcpu_args_set(vcpus[0], 1, mpidr & MPIDR_HWID_BITMASK);
 	sdei_run_vcpus(vcpus, 2, 120);
 	kvm_vm_free(vm);

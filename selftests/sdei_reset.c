@@ -82,14 +82,14 @@ static void check_reset_state(struct kvm_vcpu *vcpu, const char *how)
 	TEST_ASSERT(run->exit_reason == KVM_EXIT_MMIO && run->mmio.phys_addr == REPORT_GPA,
 		    "%s: the stub did not report (exit %s)", how,
 		    exit_reason_str(run->exit_reason));
-	vcpu_get_reg(vcpu, ARM64_CORE_REG(regs.regs[19]), &status);
-	vcpu_get_reg(vcpu, ARM64_CORE_REG(regs.regs[20]), &was_unmasked);
-	vcpu_get_reg(vcpu, ARM64_CORE_REG(regs.regs[21]), &signal);
+	status = vcpu_get_reg(vcpu, ARM64_CORE_REG(regs.regs[19]));
+	was_unmasked = vcpu_get_reg(vcpu, ARM64_CORE_REG(regs.regs[20]));
+	signal = vcpu_get_reg(vcpu, ARM64_CORE_REG(regs.regs[21]));
 	TEST_ASSERT(status == 0, "%s: event 0 status %#lx after reset, want 0", how, status);
 	TEST_ASSERT(was_unmasked == 0, "%s: vCPU unmasked after reset", how);
 	TEST_ASSERT(signal == 0, "%s: SIGNAL to a reset vCPU gave %#lx, want 0", how, signal);
 	/* The STATUS register: masked, no event registered or pending. */
-	vcpu_get_reg(vcpu, KVM_REG_ARM_FW_REG(0x100), &status);
+	status = vcpu_get_reg(vcpu, KVM_REG_ARM_FW_REG(0x100));
 	TEST_ASSERT(status == 1, "%s: SDEI STATUS register %#lx after reset, want 1", how, status);
 	ksft_test_result_pass("%s resets SDEI state\n", how);
 }
@@ -106,7 +106,7 @@ static void test_vcpu_init(void)
 	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &init);
 	vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init);
 	vcpu_set_reg(vcpu, ARM64_CORE_REG(regs.pc),
-		     addr_gva2gpa(vm, (vm_vaddr_t)after_reset));
+		     addr_gva2gpa(vm, (gva_t)after_reset));
 	check_reset_state(vcpu, "KVM_ARM_VCPU_INIT");
 	kvm_vm_free(vm);
 }
@@ -125,9 +125,9 @@ static void test_cpu_on(void)
 
 	/* vCPU 1 goes off with SDEI ready; vCPU 0 turns it back on. */
 	vcpu_mp_state_set(vcpus[1], &stopped);
-	vcpu_get_reg(vcpus[1], KVM_ARM64_SYS_REG(SYS_MPIDR_EL1), &mpidr);
+	mpidr = vcpu_get_reg(vcpus[1], KVM_ARM64_SYS_REG(SYS_MPIDR_EL1));
 	vcpu_args_set(vcpus[0], 2, mpidr & MPIDR_HWID_BITMASK,
-		      addr_gva2gpa(vm, (vm_vaddr_t)after_reset));
+		      addr_gva2gpa(vm, (gva_t)after_reset));
 	vcpu_run(vcpus[0]);
 	if (get_ucall(vcpus[0], &uc) == UCALL_ABORT)
 		REPORT_GUEST_ASSERT(uc);

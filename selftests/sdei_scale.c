@@ -121,7 +121,7 @@ static void run_ring(int n)
 	sync_global_to_guest(vm, nr_vcpus);
 	sdei_set_handler(vm, handler);
 	for (i = 0; i < n; i++) {
-		vcpu_get_reg(vcpus[(i + 1) % n], KVM_ARM64_SYS_REG(SYS_MPIDR_EL1), &mpidr);
+		mpidr = vcpu_get_reg(vcpus[(i + 1) % n], KVM_ARM64_SYS_REG(SYS_MPIDR_EL1));
 		vcpu_args_set(vcpus[i], 2, i, mpidr & MPIDR_HWID_BITMASK);
 	}
 	sdei_run_vcpus(vcpus, n, 900);

@@ -185,8 +185,8 @@ static uint64_t one_round(int round, uint64_t *resets, uint64_t *signals)
 			.vcpu = vcpus[i], .index = i,
 			.seed = 0x9e3779b97f4a7c15ULL * (round * NR_VCPUS + i + 1),
 		};
-		vcpu_get_reg(vcpus[i], ARM64_CORE_REG(sp_el1), &threads[i].sp);
-		vcpu_get_reg(vcpus[i], ARM64_CORE_REG(regs.pc), &threads[i].pc);
+		threads[i].sp = vcpu_get_reg(vcpus[i], ARM64_CORE_REG(sp_el1));
+		threads[i].pc = vcpu_get_reg(vcpus[i], ARM64_CORE_REG(regs.pc));
 		vcpu_args_set(vcpus[i], 2, i, threads[i].seed);
 	}
 

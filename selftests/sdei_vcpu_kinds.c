@@ -44,7 +44,7 @@ static void check_absent(struct kvm_vcpu *vcpu, const char *kind)
 	int i;
 
 	TEST_ASSERT(!sdei_bmap_bit(vcpu), "%s: STD_BMAP offers SDEI", kind);
-	vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP, &bmap);
+	bmap = vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP);
 	TEST_ASSERT(__vcpu_set_reg(vcpu, KVM_REG_ARM_STD_BMAP,
 				   bmap | BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1)) && errno == EINVAL,
 		    "%s: setting the SDEI bit must fail with EINVAL", kind);
@@ -63,7 +63,7 @@ static void test_aarch32_el1(void)
 	struct kvm_vcpu_init init;
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	vm_vaddr_t code;
+	gva_t code;
 	uint32_t x0;
 
 	if (!kvm_has_cap(KVM_CAP_ARM_EL1_32BIT)) {
@@ -76,8 +76,9 @@ static void test_aarch32_el1(void)
 	vcpu = __vm_vcpu_add(vm, 0);
 	vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init);
 	check_absent(vcpu, "AArch32 EL1");
+	kvm_arch_vm_finalize_vcpus(vm);
 
-	code = vm_vaddr_alloc(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
+	code = vm_alloc(vm, vm->page_size, KVM_UTIL_MIN_VADDR);
 	memcpy(addr_gva2hva(vm, code), a32_sdei_version, sizeof(a32_sdei_version));
 	vcpu_set_reg(vcpu, ARM64_CORE_REG(regs.pc), addr_gva2gpa(vm, code));
 	vcpu_run(vcpu);
@@ -103,7 +104,7 @@ static void test_nested(void)
 	init.features[0] |= 1 << KVM_ARM_VCPU_HAS_EL2;
 	vcpu = __vm_vcpu_add(vm, 0);
 	if (__vcpu_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init)) {
-		ksft_test_result_skip("nested: this 6.12 host cannot create a vCPU with KVM_ARM_VCPU_HAS_EL2 (%s; NV needs kvm-arm.mode=nested and FEAT_NV2); the rule is checked by the AArch32 case and in arch/arm64/kvm/sdei.c\n",
+		ksft_test_result_skip("nested: this host cannot create a vCPU with KVM_ARM_VCPU_HAS_EL2 (%s; NV needs kvm-arm.mode=nested and FEAT_NV2); the rule is checked by the AArch32 case and in arch/arm64/kvm/sdei.c\n",
 				      strerror(errno));
 		kvm_vm_free(vm);
 		return;

@@ -35,7 +35,7 @@ static void test_version(bool provider)
 
 	TEST_ASSERT_EQ(sdei_bmap_bit(vcpu), provider);
 	if (!provider) {
-		vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP, &bmap);
+		bmap = vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP);
 		bmap |= BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1);
 		TEST_ASSERT(__vcpu_set_reg(vcpu, KVM_REG_ARM_STD_BMAP, bmap) &&
 			    errno == EINVAL,

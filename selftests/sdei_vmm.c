@@ -47,7 +47,7 @@ static void set_bmap_bit(struct kvm_vcpu *vcpu, bool on, int want_errno)
 	uint64_t bmap;
 	int r;
 
-	vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP, &bmap);
+	bmap = vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP);
 	bmap = on ? bmap | BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1) :
 		    bmap & ~BIT(KVM_REG_ARM_STD_BIT_SDEI_V1_1);
 	r = __vcpu_set_reg(vcpu, KVM_REG_ARM_STD_BMAP, bmap);
@@ -73,7 +73,7 @@ static void test_hidden(void)
 
 	/* Frozen once the VM ran, but the current value can be written back. */
 	set_bmap_bit(vcpu, true, EBUSY);
-	vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP, &bmap);
+	bmap = vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP);
 	vcpu_set_reg(vcpu, KVM_REG_ARM_STD_BMAP, bmap);
 	kvm_vm_free(vm);
 
@@ -110,7 +110,8 @@ static struct saved_regs save_regs(struct kvm_vcpu *vcpu)
 	for (i = 0; i < s.list->n; i++) {
 		/* 64-bit and smaller registers only: SVE is not configured. */
 		if (KVM_REG_SIZE(s.list->reg[i]) <= sizeof(uint64_t))
-			vcpu_get_reg(vcpu, s.list->reg[i], &s.vals[i]);
+			TEST_ASSERT(!__vcpu_get_reg(vcpu, s.list->reg[i], &s.vals[i]),
+				    "reading %#llx", s.list->reg[i]);
 	}
 	return s;
 }
