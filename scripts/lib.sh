@@ -132,6 +132,64 @@ debian_apt() { # dir suite arch
 	fi
 }
 
+# Fills $1/root with Debian programs of suite $2 and architecture $3 and,
+# transitively, every library they load (from their packages' own
+# dependencies), at the paths the programs name: nothing is installed.
+# Usage: debian_programs dir suite arch package... -- program...
+# Programs are paths in the unpacked packages; $1/debs keeps the packages
+# until the caller removes it.
+debian_programs() {
+	local dir=$1 suite=$2 arch=$3 triplet packages=() programs=() f deb
+	shift 3
+	while [ "$1" != -- ]; do packages+=("$1"); shift; done
+	shift
+	programs=("$@")
+	case $arch in
+	arm64) triplet=aarch64-linux-gnu programs+=(lib/ld-linux-aarch64.so.1) ;;
+	amd64) triplet=x86_64-linux-gnu programs+=(lib64/ld-linux-x86-64.so.2) ;;
+	*) die "debian_programs: unknown architecture $arch" ;;
+	esac
+	rm -rf "$dir/debs" "$dir/extract" "$dir/root"
+	mkdir -p "$dir/debs" "$dir/extract" "$dir/root"
+	(
+		debian_apt "$CACHE/debian/apt-$suite-$arch" "$suite" "$arch"
+		mapfile -t deps < <(apt-cache depends --recurse --no-recommends \
+			--no-suggests --no-conflicts --no-breaks --no-replaces \
+			--no-enhances "${packages[@]}" | grep -v -e '^ ' -e '^<' | sort -u)
+		cd "$dir/debs"
+		# A download cut short by the mirror is tried once more.
+		apt-get download -qq "${deps[@]}" || apt-get download -qq "${deps[@]}"
+	) || die "could not fetch Debian's $arch ${packages[*]} ($suite)"
+	for deb in "$dir"/debs/*.deb; do
+		dpkg-deb -x "$deb" "$dir/extract"
+	done
+	# A merged-/usr suite (trixie) ships /bin and /lib under /usr.
+	_extracted() {
+		if [ -e "$dir/extract/$1" ]; then echo "$dir/extract/$1"; else echo "$dir/extract/usr/$1"; fi
+	}
+	_find_lib() {
+		local d
+		for d in lib/$triplet usr/lib/$triplet; do
+			[ -e "$dir/extract/$d/$1" ] && { echo "$d/$1"; return; }
+		done
+		die "debian_programs: no package provides $1"
+	}
+	local queue=("${programs[@]}") soname
+	local -A seen
+	while ((${#queue[@]})); do
+		f=${queue[0]} queue=("${queue[@]:1}")
+		[ -n "${seen[$f]:-}" ] && continue
+		seen[$f]=1
+		mkdir -p "$dir/root/$(dirname "$f")"
+		cp -L "$(_extracted "$f")" "$dir/root/$f"
+		while read -r soname; do
+			queue+=("$(_find_lib "$soname")")
+		done < <(readelf -d "$(_extracted "$f")" 2>/dev/null |
+			 sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+	done
+	rm -rf "$dir/extract"
+}
+
 # Prints the version of the kernel source the build uses, fetching
 # Debian's $KERNEL_PACKAGE into the cache first if it is not there.
 kernel_source_version() {
@@ -142,7 +200,7 @@ kernel_source_version() {
 	local dir=$CACHE/debian/$KERNEL_PACKAGE
 	if [ ! -f "$dir/version" ]; then
 		(
-			debian_apt "$CACHE/debian/apt-trixie" trixie amd64
+			debian_apt "$CACHE/debian/apt-trixie-amd64" trixie amd64
 			rm -rf "$dir" && mkdir -p "$dir/deb"
 			cd "$dir/deb" && apt-get download -qq "$KERNEL_PACKAGE"
 			dpkg-deb -x "$dir"/deb/*.deb "$dir/root"

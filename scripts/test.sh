@@ -129,5 +129,7 @@ for mode in vhe nvhe; do
 	((${#guest_payload[@]})) &&
 		in_qemu "$TOP/guest/plan" "$mode" "guest-$mode" "the Linux guest" "${guest_payload[@]}"
 done
+# Nested vCPUs need FEAT_NV2: Debian's newest QEMU emulates this machine.
+in_qemu "$TOP/selftests/plan.nested" nested selftests-nested "selftests (nested vCPUs)"
 
 finish

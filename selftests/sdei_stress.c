@@ -5,7 +5,7 @@
  * Each vCPU makes thousands of calls with random function IDs (SDEI range,
  * SMC32 forms, and beyond) and random arguments, signals its peers, and
  * takes whatever events result, while a host thread injects asynchronous
- * page fault events on random vCPUs. Only two restrictions keep the guest
+ * page fault events on random vCPUs (a bounded number of them). Only two restrictions keep the guest
  * itself alive: registrations use the real handler, and nothing completes
  * a handler early. The guest must finish, every call must return one of
  * SDEI's codes, and the host kernel log must stay clean (the test harness
@@ -20,6 +20,11 @@
 
 #define NR_VCPUS	4
 #define CALLS		4000
+/*
+ * A bounded number of injections: an unbounded flood at a fixed rate is an
+ * event storm, which may starve a slow (emulated) vCPU of progress.
+ */
+#define INJECTIONS	2000
 
 SDEI_DEFINE_HANDLER_ENTRY();
 
@@ -143,13 +148,13 @@ static void *inject_thread(void *arg)
 	struct kvm_vm *vm = arg;
 	char path[128], line[64];
 	uint64_t rng = 12345;
-	int fd;
+	int fd, n;
 
 	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/sdei_inject",
 		 getpid(), vm->fd);
 	fd = open(path, O_WRONLY);
 	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
-	while (!done) {
+	for (n = 0; n < INJECTIONS && !done; n++) {
 		int len = snprintf(line, sizeof(line), "%lu %#x", next(&rng) % (NR_VCPUS + 1),
 				   KVM_ARM_SDEI_ASYNC_PF_EVENT);
 
