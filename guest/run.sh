@@ -154,12 +154,12 @@ cmd_migrate() { # name spin
 	monitor "$name-src" stop
 	monitor "$name-src" "migrate \"exec:cat > /tmp/vmstate-$name\""
 	i=0
-	# QEMU 7.2 says "Migration status: ...", newer ones may say "Status: ...".
-	until tr -d '\r' <"/tmp/$name-src.mon.log" | grep -q -E 'Status: +completed' -i; do
-		tr -d '\r' <"/tmp/$name-src.mon.log" | grep -q -E 'Status: +failed' -i &&
-			fail "the migration failed"
+	# QEMU 7.2 says "Migration status: completed", newer ones "Status:" and padding.
+	until tr -d '\r' <"/tmp/$name-src.mon.log" | grep -q -i -E 'status:[[:space:]]+completed'; do
+		tr -d '\r' <"/tmp/$name-src.mon.log" | grep -q -i -E 'status:[[:space:]]+failed' &&
+			{ tail -20 "/tmp/$name-src.mon.log"; fail "the migration failed"; }
 		i=$((i + 1))
-		[ "$i" -le 120 ] || fail "the migration did not complete"
+		[ "$i" -le 120 ] || { tail -20 "/tmp/$name-src.mon.log"; fail "the migration did not complete"; }
 		monitor "$name-src" "info migrate"
 		sleep 1
 	done

@@ -28,15 +28,16 @@ mkdir -p "$build" "$OUT/tests/kvm"
 make -C "$base_src/tools/testing/selftests/kvm" -s ARCH=arm64 \
 	CROSS_COMPILE=aarch64-linux-gnu- OUTPUT="$build" LDLIBS="-static -ldl" \
 	KHDR_INCLUDES="-isystem $KBUILD/usr/include" \
-	TEST_GEN_PROGS_aarch64="${KVM_OWN_TESTS[*]}" TEST_GEN_PROGS_EXTENDED_aarch64= \
+	TEST_GEN_PROGS_arm64="${KVM_OWN_TESTS[*]}" TEST_GEN_PROGS_EXTENDED_arm64= \
 	-j"$JOBS" all >"$build/make.log" 2>&1 || { cat "$build/make.log" >&2; die "baseline selftests"; }
 rm -f "$OUT/kvm_sdei.ko"
-plan=$OUT/plan
-: >"$plan"
 for t in "${KVM_OWN_TESTS[@]}"; do
 	cp "$build/$t" "$OUT/tests/kvm/"
-	echo "run /tests/kvm/$(basename "$t")" >>"$plan"
 done
+# The same steps, with the same arguments, as selftests/plan runs with the
+# provider loaded (its first block, up to the rmmod).
+plan=$OUT/plan
+sed -n '/^rmmod/q; /^\(run\|known-failure\) \/tests\/kvm\//p' "$TOP/selftests/plan" >"$plan"
 for mode in vhe nvhe; do
 	"$TOP/scripts/qemu.sh" "$plan" "$mode" "baseline-$mode" || true
 	grep -a -E '^(ok|not ok) [0-9]+ - ' "$OUT/baseline-$mode.log"
