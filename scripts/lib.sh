@@ -34,9 +34,10 @@ esac
 
 # KVM's own arm64 selftests that fit QEMU TCG, which the series must keep
 # green (selftests/plan runs them with and without the provider).
+# debug-exceptions is left out: see Documentation/testing.rst.
 KVM_OWN_TESTS=(arm64/hypercalls get-reg-list arm64/psci_test arm64/smccc_filter
 	       arm64/vcpu_width_config arm64/set_id_regs arm64/aarch32_id_regs
-	       arm64/debug-exceptions arm64/vgic_init kvm_create_max_vcpus
+	       arm64/vgic_init kvm_create_max_vcpus
 	       arm64/page_fault_test demand_paging_test)
 
 # The guest tests' VMM: Debian's arm64 QEMU from trixie-backports (11.1),
