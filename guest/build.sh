@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the guest tests add to the test initramfs, cached: Debian's
 # arm64 QEMU (vmm.sh), the guest kernel (kernel.sh), the guest's own
-# initramfs (init.c and test_lockup.ko) and run.sh, packed as two cpio
+# initramfs (init.c and test_lockup.ko), the bare-metal guest (bare.c) and
+# run.sh, packed as two cpio
 # archives that qemu.sh appends: $VMM_CPIO and $GUEST_PAYLOAD.
 source "$(dirname "$0")/../scripts/lib.sh"
 
@@ -13,6 +14,10 @@ out=$CACHE/out-guest
 [ "${KVM_SDEI_GUEST_VARIANT:-test}" = bench ] && out=$CACHE/out-guest-bench
 gen_init_cpio=$(build_gen_init_cpio)
 aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$out/init" "$TOP/guest/init.c"
+# Linked above the device tree QEMU puts at the start of RAM.
+aarch64-linux-gnu-gcc -O2 -Wall -Werror -ffreestanding -nostdlib -static -fno-pie -no-pie \
+	-mgeneral-regs-only -mstrict-align -fno-stack-protector -Wl,-Ttext=0x40200000 \
+	-Wl,-z,max-page-size=4096 -Wl,--build-id=none -o "$out/bare.elf" "$TOP/guest/bare.c"
 cat >"$out/initrd.spec" <<SPEC
 dir /dev 0755 0 0
 nod /dev/console 0600 0 0 c 5 1
@@ -30,5 +35,6 @@ dir /guest 0755 0 0
 file /guest/Image $out/Image 0644 0 0
 file /guest/initrd.cpio $out/initrd.cpio 0644 0 0
 file /guest/run.sh $TOP/guest/run.sh 0755 0 0
+file /guest/bare.elf $out/bare.elf 0644 0 0
 SPEC
 "$gen_init_cpio" "$out/payload.spec" >"$out/payload.cpio"

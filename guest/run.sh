@@ -9,6 +9,10 @@
 #   run.sh migrate NAME SPIN
 #       boot a guest with SDEI, stop it, migrate it to a file, continue it
 #       in a second QEMU, then run the backtrace test there
+#   run.sh upgrade MODULE
+#       a host upgrade: a VM (bare.c) from a host without the provider
+#       moves onto one with it (rmmod/insmod MODULE between the moves),
+#       is reset, moves back; a VM offering SDEI moves only where it is
 #   run.sh expect-sdei|expect-no-sdei NAME
 #   run.sh expect-backtrace|expect-no-backtrace NAME
 #   run.sh expect-lockup-stack|expect-lockup-no-stack NAME
@@ -76,21 +80,28 @@ make_sdei_dtb() {
 		fail "fdtput could not add /firmware/sdei"
 }
 
+# Starts QEMU with the console on /tmp/NAME.log and the monitor behind
+# monitor(); what QEMU prints itself goes to /tmp/NAME.qemu-err.
+launch() { # name qemu-args...
+	local name=$1
+	shift
+	rm -f "/tmp/$name".*
+	for p in con mon; do mkfifo "/tmp/$name.$p.in" "/tmp/$name.$p.out"; done
+	: >"/tmp/$name.log"
+	$QEMU "$@" -chardev "pipe,id=con,path=/tmp/$name.con" -serial chardev:con \
+		-monitor "pipe:/tmp/$name.mon" 2>"/tmp/$name.qemu-err" &
+	echo $! >"/tmp/$name.pid"
+	cat "/tmp/$name.con.out" >>"/tmp/$name.log" &
+	cat "/tmp/$name.mon.out" >"/tmp/$name.mon.log" &
+}
+
 start_qemu() { # name sdei|none append [extra...]
 	local name=$1 dtb= app=$3
 	[ "$2" = sdei ] && dtb="-dtb /tmp/sdei.dtb"
 	shift 3
-	rm -f "/tmp/$name".*
-	for p in con mon; do mkfifo "/tmp/$name.$p.in" "/tmp/$name.$p.out"; done
-	: >"/tmp/$name.log"
-	# shellcheck disable=SC2046
-	$QEMU $(machine_args) -kernel /guest/Image -initrd /guest/initrd.cpio \
-		$dtb -append "$app" \
-		-chardev "pipe,id=con,path=/tmp/$name.con" -serial chardev:con \
-		-monitor "pipe:/tmp/$name.mon" "$@" 2>"/tmp/$name.qemu-err" &
-	echo $! >"/tmp/$name.pid"
-	cat "/tmp/$name.con.out" >>"/tmp/$name.log" &
-	cat "/tmp/$name.mon.out" >"/tmp/$name.mon.log" &
+	# shellcheck disable=SC2046,SC2086
+	launch "$name" $(machine_args) -kernel /guest/Image -initrd /guest/initrd.cpio \
+		$dtb -append "$app" "$@"
 }
 
 monitor() { echo "$2" >"/tmp/$1.mon.in"; }
@@ -144,44 +155,149 @@ cmd_boot() { # name sdei|none spin [options]
 	echo "guest run $name took $(($(date +%s) - start))s"
 }
 
+# Stops the guest, migrates it to FILE and quits its QEMU.
+save_vm() { # name file
+	local i=0
+	monitor "$1" stop
+	monitor "$1" "migrate \"exec:cat > $2\""
+	# QEMU 7.2 says "Migration status: completed", newer ones "Status:" and padding.
+	until tr -d '\r' <"/tmp/$1.mon.log" | grep -q -i -E 'status:[[:space:]]+completed'; do
+		tr -d '\r' <"/tmp/$1.mon.log" | grep -q -i -E 'status:[[:space:]]+failed' &&
+			{ tail -20 "/tmp/$1.mon.log"; fail "$1: the migration failed"; }
+		i=$((i + 1))
+		[ "$i" -le 120 ] || { tail -20 "/tmp/$1.mon.log"; fail "$1: the migration did not complete"; }
+		monitor "$1" "info migrate"
+		sleep 1
+	done
+	monitor "$1" quit
+	wait_exit "$1" 30 || fail "$1: the source QEMU did not quit"
+	echo "migrate: $(wc -c <"$2") bytes saved from $1; its QEMU has quit"
+}
+
+# Waits until the QEMU started with -incoming has loaded the guest, or
+# has failed to; then continues it. Returns 1 if the load failed.
+load_vm() { # name
+	local i=0
+	until tr -d '\r' <"/tmp/$1.mon.log" | grep -q '^VM status: paused$'; do
+		if ! kill -0 "$(cat "/tmp/$1.pid")" 2>/dev/null; then
+			rm -f "/tmp/$1.pid"
+			return 1
+		fi
+		i=$((i + 1))
+		[ "$i" -le 120 ] || { cat "/tmp/$1.qemu-err"; fail "$1: the incoming migration did not complete"; }
+		monitor "$1" "info status"
+		sleep 1
+	done
+	monitor "$1" cont
+}
+
 cmd_migrate() { # name spin
-	local name=$1 spin=$2 i
+	local name=$1 spin=$2
 	make_sdei_dtb
 	start_qemu "$name-src" sdei "$(append "$spin" wait)"
 	wait_for "/tmp/$name-src.log" "GUEST-TEST: waiting for the console" "$BOOT_TIMEOUT" ||
 		{ tail -20 "/tmp/$name-src.log" | show; fail "the guest did not boot"; }
 	echo "migrate: stop the guest, save it to a file"
-	monitor "$name-src" stop
-	monitor "$name-src" "migrate \"exec:cat > /tmp/vmstate-$name\""
-	i=0
-	# QEMU 7.2 says "Migration status: completed", newer ones "Status:" and padding.
-	until tr -d '\r' <"/tmp/$name-src.mon.log" | grep -q -i -E 'status:[[:space:]]+completed'; do
-		tr -d '\r' <"/tmp/$name-src.mon.log" | grep -q -i -E 'status:[[:space:]]+failed' &&
-			{ tail -20 "/tmp/$name-src.mon.log"; fail "the migration failed"; }
-		i=$((i + 1))
-		[ "$i" -le 120 ] || { tail -20 "/tmp/$name-src.mon.log"; fail "the migration did not complete"; }
-		monitor "$name-src" "info migrate"
-		sleep 1
-	done
-	monitor "$name-src" quit
-	wait_exit "$name-src" 30 || fail "the source QEMU did not quit"
-	echo "migrate: $(wc -c <"/tmp/vmstate-$name") bytes saved; the source QEMU has quit"
+	save_vm "$name-src" "/tmp/vmstate-$name"
 
 	echo "migrate: a second QEMU loads the guest (-incoming) and continues it"
 	start_qemu "$name" sdei "$(append "$spin" wait)" \
 		-incoming "exec:cat /tmp/vmstate-$name"
-	i=0
-	until tr -d '\r' <"/tmp/$name.mon.log" | grep -q '^VM status: paused$'; do
-		i=$((i + 1))
-		[ "$i" -le 120 ] || { cat "/tmp/$name.qemu-err"; fail "the incoming migration did not complete"; }
-		monitor "$name" "info status"
-		sleep 1
-	done
-	monitor "$name" cont
+	load_vm "$name" || { cat "/tmp/$name.qemu-err"; fail "the incoming migration failed"; }
 	echo go >"/tmp/$name.con.in"
 	judge_run "$name"
 	grep -q "GUEST-TEST: resumed" "/tmp/$name.log" || fail "the guest did not resume"
 	echo "migrate: the guest resumed in the second QEMU"
+}
+
+# The bare-metal guest (bare.c), one vCPU. Without -no-reboot, which
+# would make the monitor's system_reset quit QEMU.
+start_bare() { # name [extra...]
+	local name=$1
+	shift
+	launch "$name" -M virt,gic-version=3 -accel kvm -cpu host -smp 1 -m 64M \
+		-nodefaults -display none -kernel /guest/bare.elf "$@"
+}
+
+# The guest printed a tick after its latest boot line: it runs.
+wait_tick() { # name
+	local i=0
+	until tr -d '\r' <"/tmp/$1.log" |
+	      awk '/BARE: boot/ { t = 0 } /BARE: tick/ { t = 1 } END { exit !t }'; do
+		i=$((i + 1))
+		[ "$i" -le 60 ] || { show <"/tmp/$1.log"; fail "$1: the guest does not run"; }
+		sleep 1
+	done
+}
+
+# QEMU said nothing: no warning about a register, no failed restore.
+quiet_qemu() { # name
+	if [ -s "/tmp/$1.qemu-err" ]; then
+		sed 's/^/qemu| /' "/tmp/$1.qemu-err"
+		fail "$1: QEMU printed the errors or warnings above"
+	fi
+}
+
+boot_line() { # name
+	tr -d '\r' <"/tmp/$1.log" | grep 'BARE: boot' | tail -1
+}
+
+expect_boot() { # name "present"|"absent"
+	wait_for "/tmp/$1.log" "BARE: boot" 60 || fail "$1: the guest did not boot"
+	[ "$(boot_line "$1")" = "BARE: boot, SDEI $2" ] ||
+		fail "$1: the guest says '$(boot_line "$1")', want SDEI $2"
+	echo "upgrade: $1: the guest says '$(boot_line "$1")'"
+}
+
+# A host upgrade under a running VM, the way an operator does it: the
+# provider comes and goes with insmod and rmmod between the moves (each
+# through a file, as a move between hosts would be).
+cmd_upgrade() { # module
+	local module=$1 vm
+	rmmod kvm_sdei || fail "rmmod kvm_sdei"
+	echo "upgrade: host without the provider: a VM boots"
+	start_bare up-old
+	expect_boot up-old absent
+	wait_tick up-old
+	save_vm up-old /tmp/vmstate-up1
+
+	insmod "$module" || fail "insmod $module"
+	echo "upgrade: the provider is loaded; the VM moves in and runs"
+	start_bare up-new -incoming "exec:cat /tmp/vmstate-up1"
+	load_vm up-new || { cat /tmp/up-new.qemu-err; fail "up-new: the incoming migration failed"; }
+	wait_tick up-new
+	echo "upgrade: the VM is reset, and keeps SDEI hidden: it came from a host without it"
+	monitor up-new system_reset
+	wait_for /tmp/up-new.log "BARE: boot" 60 ||
+		{ show </tmp/up-new.log; cat /tmp/up-new.qemu-err; fail "up-new: no boot after the reset"; }
+	expect_boot up-new absent
+	wait_tick up-new
+	save_vm up-new /tmp/vmstate-up2
+
+	rmmod kvm_sdei || fail "rmmod kvm_sdei, with no VM left"
+	echo "upgrade: back to a host without the provider: the VM moves in and runs"
+	start_bare up-back -incoming "exec:cat /tmp/vmstate-up2"
+	load_vm up-back || { cat /tmp/up-back.qemu-err; fail "up-back: the incoming migration failed"; }
+	wait_tick up-back
+	monitor up-back quit
+	wait_exit up-back 30 || fail "up-back: QEMU did not quit"
+	for vm in up-old up-new up-back; do quiet_qemu "$vm"; done
+	echo "upgrade: three hosts, two moves, one reset: no QEMU error or warning"
+
+	insmod "$module" || fail "insmod $module"
+	echo "upgrade: a VM created with the provider offers SDEI, and moves only where one is"
+	start_bare up-sdei
+	expect_boot up-sdei present
+	save_vm up-sdei /tmp/vmstate-up3
+	rmmod kvm_sdei || fail "rmmod kvm_sdei"
+	start_bare up-refused -incoming "exec:cat /tmp/vmstate-up3"
+	if load_vm up-refused; then
+		monitor up-refused quit
+		fail "a VM offering SDEI restored on a host without the provider"
+	fi
+	sed 's/^/qemu| /' /tmp/up-refused.qemu-err
+	echo "upgrade: refused, as the ABI says (the SDEI bit gets EINVAL)"
+	insmod "$module" || fail "insmod $module"
 }
 
 expect() { # name what present|absent text, with the judged lines on stdin
@@ -259,6 +375,7 @@ boot) shift; cmd_boot "$@" ;;
 bench) cmd_bench ;;
 demo) cmd_demo ;;
 migrate) shift; cmd_migrate "$@" ;;
+upgrade) shift; cmd_upgrade "$@" ;;
 expect-*) cmd_expect "${1#expect-}" "$2" ;;
 *) fail "usage: run.sh boot|migrate|expect-... (see the top of the file)" ;;
 esac

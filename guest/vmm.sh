@@ -13,7 +13,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 VMM_PACKAGES=(qemu-system-arm device-tree-compiler busybox-static)
 VMM_PROGRAMS=(usr/bin/qemu-system-aarch64 usr/bin/fdtput bin/busybox)
 # What run.sh and QEMU's exec: migration call.
-BUSYBOX_APPLETS=(sh cat cp echo grep kill mkfifo rm sed sleep awk wc)
+BUSYBOX_APPLETS=(sh cat cp echo grep kill mkfifo rm sed sleep awk wc insmod rmmod)
 
 dir=$(dirname "$VMM_CPIO")
 key="$(content_hash guest/vmm.sh) $(declare -f debian_apt debian_programs | sha256sum | cut -c1-16)"

@@ -69,8 +69,8 @@ struct Provider {
 }
 
 // SAFETY: `ops` is never written after registration, and what it points to
-// (`THIS_MODULE`, our functions and the static `REG_IDS`) lives as long as
-// the module and may be used from any thread.
+// (`THIS_MODULE` and our functions) lives as long as the module and may be
+// used from any thread.
 unsafe impl Send for Provider {}
 // SAFETY: as for `Send`; `&Provider` gives no access to `ops` at all.
 unsafe impl Sync for Provider {}
@@ -87,8 +87,6 @@ impl Provider {
                 call: Some(call),
                 deliver: Some(deliver),
                 inject: Some(inject),
-                reg_ids: REG_IDS.as_ptr(),
-                nr_regs: REG_IDS.len() as u32,
                 get_reg: Some(get_reg),
                 set_reg: Some(set_reg),
             },
@@ -108,11 +106,60 @@ impl Drop for Provider {
     }
 }
 
-// The UAPI header and the event table name the same async PF event.
+// The UAPI header (asm/kvm.h) owns the ABI; the core follows it: the same
+// async PF event, the same registers in the same slots, the same STATUS
+// layout.
 static_assert!(bindings::KVM_ARM_SDEI_ASYNC_PF_EVENT == ASYNC_PF_NUMBER);
+static_assert!(regs::COUNT_REGS == bindings::KVM_SDEI_NR_REGS as usize);
+static_assert!(same_ids(&regs::IDS, &kvm_reg_ids()));
+static_assert!(regs::status::MASKED == bindings::KVM_REG_ARM_SDEI_STATUS_MASKED as u64);
+static_assert!(
+    regs::status::event_shift(Event::SOFTWARE_SIGNALLED.index())
+        == bindings::KVM_REG_ARM_SDEI_EVENT_0_SHIFT
+);
+static_assert!(
+    regs::status::event_shift(Event::ASYNC_PF.index()) == bindings::KVM_REG_ARM_SDEI_ASYNC_PF_SHIFT
+);
+static_assert!(
+    regs::status::STATE
+        == (bindings::KVM_REG_ARM_SDEI_EVENT_REGISTERED
+            | bindings::KVM_REG_ARM_SDEI_EVENT_ENABLED
+            | bindings::KVM_REG_ARM_SDEI_EVENT_RUNNING) as u64
+);
+static_assert!(regs::status::PENDING == bindings::KVM_REG_ARM_SDEI_EVENT_PENDING as u64);
 
-/// The firmware pseudo-registers KVM lists for each vCPU.
-static REG_IDS: [u64; regs::COUNT_REGS] = regs::IDS;
+/// The registers KVM lists, in the order the core's [`regs::LAYOUT`] has.
+const fn kvm_reg_ids() -> [u64; regs::COUNT_REGS] {
+    let mut ids = [0; regs::COUNT_REGS];
+    ids[0] = bindings::KVM_REG_ARM_SDEI_STATUS;
+    let mut n = 0;
+    while n < sdei::vcpu_state::SAVED_GPRS {
+        ids[1 + n] = bindings::KVM_REG_ARM_SDEI_CONTEXT_X0 + n as u64;
+        n += 1;
+    }
+    let n = 1 + sdei::vcpu_state::SAVED_GPRS;
+    ids[n] = bindings::KVM_REG_ARM_SDEI_CONTEXT_PC;
+    ids[n + 1] = bindings::KVM_REG_ARM_SDEI_CONTEXT_PSTATE;
+    ids[n + 2] = bindings::KVM_REG_ARM_SDEI_EVENT_0_ENTRY;
+    ids[n + 3] = bindings::KVM_REG_ARM_SDEI_EVENT_0_ARG;
+    ids[n + 4] = bindings::KVM_REG_ARM_SDEI_ASYNC_PF_ENTRY;
+    ids[n + 5] = bindings::KVM_REG_ARM_SDEI_ASYNC_PF_ARG;
+    ids
+}
+
+const fn same_ids(a: &[u64], b: &[u64]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
 
 /// The provider's state for one vCPU, allocated with the vCPU.
 struct PerVcpu {
@@ -454,7 +501,7 @@ unsafe extern "C" fn inject(
     }
 }
 
-/// `kvm_sdei_ops::get_reg`: reads a firmware pseudo-register.
+/// `kvm_sdei_ops::get_reg`: reads an SDEI register KVM lists.
 ///
 /// # Safety
 ///

@@ -52,7 +52,10 @@ VMM_CPIO=$CACHE/vmm-$GUEST_QEMU_SUITE/vmm.cpio
 export PATH=/usr/lib/llvm-19/bin:$HOME/.cargo/bin:$PATH
 KMAKE=(make -C "$KSRC" O="$KBUILD" ARCH=arm64 LLVM=1 -j"$JOBS")
 
-log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+# Each line carries the seconds since the top-level command started, so
+# that a log shows what each phase costs.
+export KVM_SDEI_T0=${KVM_SDEI_T0:-$(date +%s)}
+log() { printf '\033[1m==> [%4ss] %s\033[0m\n' "$(($(date +%s) - KVM_SDEI_T0))" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # The series, without its cover letter (mail, not a patch git am applies),

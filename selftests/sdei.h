@@ -107,6 +107,68 @@ static inline bool sdei_bmap_bit(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * The SDEI registers, as Documentation/virt/kvm/arm/fw-pseudo-registers.rst
+ * gives them: literals here, so that the tests check KVM's header rather
+ * than follow it.
+ */
+#define REG_STATUS	KVM_REG_ARM_FW_REG(0x100)
+#define REG_CTX_X(n)	KVM_REG_ARM_FW_REG(0x110 + (n))
+#define REG_CTX_PC	KVM_REG_ARM_FW_REG(0x122)
+#define REG_CTX_PSTATE	KVM_REG_ARM_FW_REG(0x123)
+#define REG_ENTRY(e)	KVM_REG_ARM_FW_REG(0x140 + 0x10 * (e))
+#define REG_ARG(e)	KVM_REG_ARM_FW_REG(0x141 + 0x10 * (e))
+#define NR_SDEI_REGS	25
+#define IS_SDEI_REG(id)	((id) >= KVM_REG_ARM_FW_REG(0x100) && (id) <= KVM_REG_ARM_FW_REG(0x1ff))
+/* STATUS bit 0: the PE is masked, as it is out of reset. */
+#define ST_MASKED	1ULL
+
+/* The SDEI registers in the order KVM_GET_REG_LIST gives them. */
+static inline void sdei_reg_ids(uint64_t ids[NR_SDEI_REGS])
+{
+	int i, n = 0;
+
+	ids[n++] = REG_STATUS;
+	for (i = 0; i < 18; i++)
+		ids[n++] = REG_CTX_X(i);
+	ids[n++] = REG_CTX_PC;
+	ids[n++] = REG_CTX_PSTATE;
+	for (i = 0; i < 2; i++) {
+		ids[n++] = REG_ENTRY(i);
+		ids[n++] = REG_ARG(i);
+	}
+}
+
+/*
+ * What a vCPU without SDEI shows the VMM: every SDEI register is listed
+ * and holds the state out of reset (STATUS masked, the rest 0), SET takes
+ * that value back and refuses any other with EINVAL, changing nothing.
+ */
+static inline void sdei_assert_reset_regs(struct kvm_vcpu *vcpu, const char *what)
+{
+	struct kvm_reg_list *list = vcpu_get_reg_list(vcpu);
+	uint64_t ids[NR_SDEI_REGS], i, found = 0;
+
+	sdei_reg_ids(ids);
+	for (i = 0; i < list->n; i++)
+		found += IS_SDEI_REG(list->reg[i]);
+	TEST_ASSERT(found == NR_SDEI_REGS, "%s: %lu SDEI registers listed, want %d",
+		    what, found, NR_SDEI_REGS);
+	for (i = 0; i < NR_SDEI_REGS; i++) {
+		uint64_t reset = ids[i] == REG_STATUS ? ST_MASKED : 0, val = ~reset;
+
+		TEST_ASSERT(!__vcpu_get_reg(vcpu, ids[i], &val) && val == reset,
+			    "%s: %#lx reads %#lx, want its reset value %#lx", what, ids[i],
+			    val, reset);
+		TEST_ASSERT(!__vcpu_set_reg(vcpu, ids[i], reset),
+			    "%s: %#lx refuses its reset value: %s", what, ids[i], strerror(errno));
+		TEST_ASSERT(__vcpu_set_reg(vcpu, ids[i], reset ^ 2) && errno == EINVAL,
+			    "%s: %#lx must refuse anything but its reset value", what, ids[i]);
+		TEST_ASSERT_EQ(vcpu_get_reg(vcpu, ids[i]), reset);
+	}
+	free(list);
+}
+
+/*
  * The guest's SDEI event handler. sdei_entry is what the guest registers:
  * it saves x0-x30 and NZCV as the provider entered it, calls
  * sdei_handler(), restores the callee-saved registers, and finishes with

@@ -23,17 +23,7 @@
 #include "sdei.h"
 #include "test_util.h"
 
-#define REG_STATUS	KVM_REG_ARM_FW_REG(0x100)
-#define REG_CTX_X(n)	KVM_REG_ARM_FW_REG(0x110 + (n))
-#define REG_CTX_PC	KVM_REG_ARM_FW_REG(0x122)
-#define REG_CTX_PSTATE	KVM_REG_ARM_FW_REG(0x123)
-#define REG_ENTRY(e)	KVM_REG_ARM_FW_REG(0x140 + 0x10 * (e))
-#define REG_ARG(e)	KVM_REG_ARM_FW_REG(0x141 + 0x10 * (e))
-#define NR_SDEI_REGS	25
-#define IS_SDEI_REG(id)	((id) >= KVM_REG_ARM_FW_REG(0x100) && (id) <= KVM_REG_ARM_FW_REG(0x1ff))
-
-/* STATUS: bit 0 masked; per event a byte of SDEI_EVENT_STATUS bits and pending. */
-#define ST_MASKED	1ULL
+/* STATUS: per event a byte of SDEI_EVENT_STATUS bits and pending. */
 #define ST_EV(e, bits)	((uint64_t)(bits) << (8 * ((e) + 1)))
 #define ST_REG		1
 #define ST_EN		2
@@ -125,17 +115,9 @@ static void check_reg_list(struct kvm_vcpu *vcpu)
 	static const uint64_t reserved[] = { 0x101, 0x10f, 0x124, 0x13f, 0x142, 0x160, 0x1ff };
 	struct kvm_reg_list *list = vcpu_get_reg_list(vcpu);
 	uint64_t want[NR_SDEI_REGS], val;
-	int found = 0, i, n = 0;
+	int found = 0, i;
 
-	want[n++] = REG_STATUS;
-	for (i = 0; i < 18; i++)
-		want[n++] = REG_CTX_X(i);
-	want[n++] = REG_CTX_PC;
-	want[n++] = REG_CTX_PSTATE;
-	for (i = 0; i < 2; i++) {
-		want[n++] = REG_ENTRY(i);
-		want[n++] = REG_ARG(i);
-	}
+	sdei_reg_ids(want);
 
 	for (i = 0; i < list->n; i++) {
 		uint64_t id = list->reg[i];

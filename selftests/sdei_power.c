@@ -21,7 +21,6 @@
 
 /* Unbacked by any memslot: a write there exits to the host. */
 #define REPORT_GPA	0x3f000000ULL
-#define REG_STATUS	KVM_REG_ARM_FW_REG(0x100)
 /* STATUS: bit 0 masked; a byte per event slot: registered 1, enabled 2, running 4, pending 8. */
 #define ST_EV0(bits)	((uint64_t)(bits) << 8)
 #define ST_APF(bits)	((uint64_t)(bits) << 16)

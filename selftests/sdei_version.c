@@ -5,7 +5,8 @@
  * With the kvm_sdei module loaded, a new VM gets SDEI 1.1 over both
  * conduits and sees the SDEI bit in KVM_REG_ARM_STD_BMAP. Run with
  * --no-provider after the module is unloaded, a new VM gets
- * NOT_SUPPORTED and no SDEI bit, and cannot set that bit.
+ * NOT_SUPPORTED and no SDEI bit, and cannot set that bit; its SDEI
+ * registers are listed all the same, at their reset values.
  */
 #include <string.h>
 
@@ -41,6 +42,7 @@ static void test_version(bool provider)
 			    errno == EINVAL,
 			    "setting the SDEI bit without a provider: want EINVAL, got errno %d",
 			    errno);
+		sdei_assert_reset_regs(vcpu, "no provider");
 	}
 
 	vcpu_run(vcpu);

@@ -9,12 +9,12 @@
 //! handlers' entries and arguments, and the context a running handler
 //! interrupted.
 //!
-//! A register's number says what it holds, forever: it is fixed per field
+//! The layout is KVM's: `asm/kvm.h` names every register and field, and
+//! the glue checks at build time that this module matches it. A
+//! register's number says what it holds, forever: it is fixed per field
 //! and per event slot (the event's position in the table), never derived
-//! from how many events there are. A provider with more events appends
-//! slots, and reads an old stream as it is: the registers the stream lacks
-//! keep their reset value, 0, which is the state of an event nobody
-//! registered.
+//! from how many events there are. Registers a stream lacks keep their
+//! reset value, the state of an event nobody registered.
 
 use super::event::{Event, COUNT};
 use super::event_state::EventState;
