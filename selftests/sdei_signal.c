@@ -10,12 +10,22 @@
  * PE_UNMASK or ENABLE returns; a target without the event registered loses
  * it, and never takes it later. SIGNAL is refused only for MPIDRs of no
  * vCPU and events that cannot be signalled.
+ *
+ * A storm: vCPU 0 signals vCPU 1 STORM times while vCPU 1 runs its
+ * handler, so the first SIGNAL makes the event pending and the others
+ * change nothing. Only the first may kick vCPU 1: its exits during the
+ * storm stay far below STORM (a kick per SIGNAL would be one exit each).
+ *
+ * A VMM's GET and SET of STATUS around a SIGNAL: vCPU 1 signals the masked
+ * vCPU 0 between the two; the SET of the value read before must not
+ * withdraw the signal, which vCPU 0 takes at PE_UNMASK.
  */
 #include "delay.h"
 #include "sdei.h"
 #include "test_util.h"
 
 #define ARG		0x51ab1e
+#define STORM		2000
 
 enum stage {
 	TARGET_READY = 1,
@@ -139,6 +149,120 @@ static void guest_code(uint64_t index)
 		signaller();
 }
 
+static uint64_t storm_in_handler, storm_over;
+
+static void storm_handler(struct sdei_entry_regs *regs)
+{
+	set(&storm_in_handler, 1);
+	wait_for(&storm_over, 1);
+	__atomic_add_fetch(&handled, 1, __ATOMIC_RELEASE);
+}
+
+static void storm_guest(uint64_t index)
+{
+	int i;
+
+	if (index) {
+		target_mpidr = guest_mpidr();
+		sdei_ready(SDEI_EV_SW, ARG);
+		CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, target_mpidr);
+		/* The storm's one pending signal, taken after the first COMPLETE. */
+		wait_for(&handled, 2);
+		GUEST_DONE();
+	}
+	wait_for(&storm_in_handler, 1);
+	GUEST_SYNC(1);
+	for (i = 0; i < STORM; i++)
+		CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, target_mpidr);
+	GUEST_SYNC(2);
+	set(&storm_over, 1);
+	GUEST_DONE();
+}
+
+static struct kvm_vcpu *storm_target;
+static uint64_t exits_before;
+
+static void storm_sync(struct kvm_vcpu **vcpu, uint64_t stage)
+{
+	uint64_t exits = vcpu_get_stat(storm_target, exits);
+
+	if (stage == 1) {
+		exits_before = exits;
+		return;
+	}
+	TEST_ASSERT(exits - exits_before < STORM / 10,
+		    "%d SIGNALs to a vCPU whose event is pending: %lu of its exits", STORM,
+		    exits - exits_before);
+	printf("# %d SIGNALs to a pending event: %lu exits of the target\n", STORM,
+	       exits - exits_before);
+}
+
+static void test_storm(void)
+{
+	struct kvm_vcpu *vcpus[2];
+	struct kvm_vm *vm;
+	pthread_t thread;
+	int i;
+
+	vm = vm_create_with_vcpus(2, storm_guest, vcpus);
+	sdei_set_handler(vm, storm_handler);
+	for (i = 0; i < 2; i++)
+		vcpu_args_set(vcpus[i], 1, i);
+	storm_target = vcpus[1];
+	pthread_create(&thread, NULL, sdei_vcpu_thread, vcpus[1]);
+	sdei_run_syncs(&vcpus[0], storm_sync);
+	pthread_join(thread, NULL);
+	kvm_vm_free(vm);
+	ksft_test_result_pass("a SIGNAL storm at a pending event kicks its target once\n");
+}
+
+/* STATUS: masked, event 0 registered and enabled; its pending bit. */
+#define STATUS_READY_MASKED	0x301ULL
+#define STATUS_EV0_PENDING	0x800ULL
+
+static void status_guest(uint64_t index)
+{
+	if (index) {
+		CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, 0);
+		GUEST_DONE();
+	}
+	sdei_ready(SDEI_EV_SW, ARG);
+	CHECK(1, SDEI_FN_PE_MASK);	/* it was unmasked */
+	GUEST_SYNC(1);
+	GUEST_ASSERT_EQ(__atomic_load_n(&handled, __ATOMIC_ACQUIRE), 0);
+	CHECK(0, SDEI_FN_PE_UNMASK);
+	GUEST_ASSERT_EQ(__atomic_load_n(&handled, __ATOMIC_ACQUIRE), 1);
+	GUEST_DONE();
+}
+
+static struct kvm_vcpu *status_signaller;
+
+static void status_sync(struct kvm_vcpu **vcpu, uint64_t stage)
+{
+	uint64_t got = vcpu_get_reg(*vcpu, REG_STATUS);
+
+	TEST_ASSERT_EQ(got, STATUS_READY_MASKED);
+	sdei_run_to_done(status_signaller);
+	vcpu_set_reg(*vcpu, REG_STATUS, got);
+	TEST_ASSERT_EQ(vcpu_get_reg(*vcpu, REG_STATUS), got | STATUS_EV0_PENDING);
+}
+
+static void test_status_write(void)
+{
+	struct kvm_vcpu *vcpus[2];
+	struct kvm_vm *vm;
+	int i;
+
+	vm = vm_create_with_vcpus(2, status_guest, vcpus);
+	sdei_set_handler(vm, handler);
+	for (i = 0; i < 2; i++)
+		vcpu_args_set(vcpus[i], 1, i);
+	status_signaller = vcpus[1];
+	sdei_run_syncs(&vcpus[0], status_sync);
+	kvm_vm_free(vm);
+	ksft_test_result_pass("a SET of STATUS keeps a SIGNAL raised since the GET\n");
+}
+
 int main(void)
 {
 	struct kvm_vcpu *vcpus[2];
@@ -146,7 +270,7 @@ int main(void)
 	int i;
 
 	ksft_print_header();
-	ksft_set_plan(1);
+	ksft_set_plan(3);
 
 	vm = vm_create_with_vcpus(2, guest_code, vcpus);
 	sdei_set_handler(vm, handler);
@@ -157,5 +281,7 @@ int main(void)
 
 	kvm_vm_free(vm);
 	ksft_test_result_pass("SIGNAL to a busy, a WFI-blocked, a masked, a disabled and an unregistered vCPU\n");
+	test_storm();
+	test_status_write();
 	ksft_finished();
 }

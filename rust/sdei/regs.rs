@@ -232,7 +232,7 @@ pub fn set(
                     pending |= event.bit();
                 }
             }
-            signals.restore_pending(pending);
+            signals.add_pending(pending);
             state.publish(signals);
         }
         Reg::Entry(event) => state.events[event.index()].entry = value,

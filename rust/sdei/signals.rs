@@ -63,10 +63,19 @@ impl Signals {
     /// one signal per event is pending; a vCPU without the event
     /// registered loses it.
     ///
-    /// Returns whether the vCPU takes the event now, and so must be kicked.
+    /// Returns whether the signal made the event pending on a vCPU that
+    /// takes it now, and so must be kicked. A signal for an event already
+    /// pending changes nothing, writes nothing and kicks nobody: a guest
+    /// looping on SIGNAL costs its target one exit, not one per call.
     pub fn signal(&self, event: Event) -> bool {
-        self.raise_if(event, REGISTERED_SHIFT)
-            .is_some_and(|before| field(before, ACCEPTING_SHIFT) & event.bit() != 0)
+        let bit = u32::from(event.bit());
+        self.word
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
+                let registered = word >> REGISTERED_SHIFT & bit != 0;
+                let pending = word >> PENDING_SHIFT & bit != 0;
+                (registered && !pending).then_some(word | bit << PENDING_SHIFT)
+            })
+            .is_ok_and(|before| field(before, ACCEPTING_SHIFT) & event.bit() != 0)
     }
 
     /// Makes `event` pending for the host, if the vCPU takes it now.
@@ -120,13 +129,19 @@ impl Signals {
             });
     }
 
-    /// Replaces the pending set, for a restore or a reset; owner only,
-    /// while the vCPU cannot run. The owner publishes next.
-    pub(crate) fn restore_pending(&self, pending: u8) {
-        let _ = self
-            .word
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
-                Some(word & !(0xff << PENDING_SHIFT) | u32::from(pending) << PENDING_SHIFT)
-            });
+    /// Adds `pending` to the pending set, for a restore; owner only, while
+    /// the vCPU cannot run. Never withdraws a signal: one another vCPU
+    /// raised between a VMM's GET and SET of STATUS stays. The owner
+    /// publishes next, which drops any for events not registered.
+    pub(crate) fn add_pending(&self, pending: u8) {
+        self.word
+            .fetch_or(u32::from(pending) << PENDING_SHIFT, Ordering::AcqRel);
+    }
+
+    /// Drops every pending signal, for a reset; owner only. The owner
+    /// publishes next.
+    pub(crate) fn clear_pending(&self) {
+        self.word
+            .fetch_and(!(0xff << PENDING_SHIFT), Ordering::AcqRel);
     }
 }

@@ -75,7 +75,7 @@ impl VcpuState {
     /// Resets the vCPU (KVM_ARM_VCPU_INIT, PSCI CPU_ON, system reset).
     pub fn reset(&mut self, signals: &Signals) {
         *self = Self::new();
-        signals.restore_pending(0);
+        signals.clear_pending();
         self.publish(signals);
     }
 

@@ -68,7 +68,7 @@ fn a_signal_raced_with_a_reset_is_dropped() {
         let signals = published(EV0, EV0);
         let peer = peer_signals(&signals);
         // VcpuState::reset: nothing pending, then nothing registered.
-        signals.restore_pending(0);
+        signals.clear_pending();
         signals.publish(0, 0);
         peer.join().unwrap();
         assert_eq!(signals.pending(), 0);

@@ -90,3 +90,20 @@ fn signal_is_accepted_while_the_target_runs_its_handler() {
     assert_eq!(vm.signal(0, 1), 0);
     assert_eq!(vm.signals[1].pending(), Event::SOFTWARE_SIGNALLED.bit());
 }
+
+#[test]
+fn signal_kicks_only_when_it_makes_the_event_pending() {
+    let mut vm = Machine::new(2);
+    vm.ready(1, Event::SOFTWARE_SIGNALLED);
+    for _ in 0..3 {
+        assert_eq!(vm.signal(0, 1), 0);
+    }
+    assert_eq!(vm.kicks, [1], "the first SIGNAL made it pending");
+    assert_eq!(vm.enter(1), Some(Event::SOFTWARE_SIGNALLED));
+    // Running its handler: the next SIGNAL is held, and kicks once more.
+    for _ in 0..3 {
+        assert_eq!(vm.signal(0, 1), 0);
+    }
+    assert_eq!(vm.kicks, [1, 1], "one kick per pending state change");
+    assert_eq!(vm.signals[1].pending(), Event::SOFTWARE_SIGNALLED.bit());
+}
