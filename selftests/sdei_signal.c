@@ -149,6 +149,19 @@ static void guest_code(uint64_t index)
 		signaller();
 }
 
+/* A VM of two vCPUs, each running @guest with its index as argument. */
+static struct kvm_vm *create_pair(void *guest, void (*on_event)(struct sdei_entry_regs *regs),
+				  struct kvm_vcpu *vcpus[2])
+{
+	struct kvm_vm *vm = vm_create_with_vcpus(2, guest, vcpus);
+	int i;
+
+	sdei_set_handler(vm, on_event);
+	for (i = 0; i < 2; i++)
+		vcpu_args_set(vcpus[i], 1, i);
+	return vm;
+}
+
 static uint64_t storm_in_handler, storm_over;
 
 static void storm_handler(struct sdei_entry_regs *regs)
@@ -202,12 +215,8 @@ static void test_storm(void)
 	struct kvm_vcpu *vcpus[2];
 	struct kvm_vm *vm;
 	pthread_t thread;
-	int i;
 
-	vm = vm_create_with_vcpus(2, storm_guest, vcpus);
-	sdei_set_handler(vm, storm_handler);
-	for (i = 0; i < 2; i++)
-		vcpu_args_set(vcpus[i], 1, i);
+	vm = create_pair(storm_guest, storm_handler, vcpus);
 	storm_target = vcpus[1];
 	pthread_create(&thread, NULL, sdei_vcpu_thread, vcpus[1]);
 	sdei_run_syncs(&vcpus[0], storm_sync);
@@ -251,12 +260,8 @@ static void test_status_write(void)
 {
 	struct kvm_vcpu *vcpus[2];
 	struct kvm_vm *vm;
-	int i;
 
-	vm = vm_create_with_vcpus(2, status_guest, vcpus);
-	sdei_set_handler(vm, handler);
-	for (i = 0; i < 2; i++)
-		vcpu_args_set(vcpus[i], 1, i);
+	vm = create_pair(status_guest, handler, vcpus);
 	status_signaller = vcpus[1];
 	sdei_run_syncs(&vcpus[0], status_sync);
 	kvm_vm_free(vm);
@@ -267,15 +272,11 @@ int main(void)
 {
 	struct kvm_vcpu *vcpus[2];
 	struct kvm_vm *vm;
-	int i;
 
 	ksft_print_header();
 	ksft_set_plan(3);
 
-	vm = vm_create_with_vcpus(2, guest_code, vcpus);
-	sdei_set_handler(vm, handler);
-	for (i = 0; i < 2; i++)
-		vcpu_args_set(vcpus[i], 1, i);
+	vm = create_pair(guest_code, handler, vcpus);
 	/* A vCPU stuck in WFI fails the test. */
 	sdei_run_vcpus(vcpus, 2, 120);
 

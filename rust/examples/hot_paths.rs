@@ -28,7 +28,8 @@ fn main() {
                 black_box(vm.call(0, Function::Version, &[]));
             }
         }
-        // SDEI_EVENT_SIGNAL to another vCPU (left pending: same path).
+        // SDEI_EVENT_SIGNAL to another vCPU, left pending: after the first,
+        // each finds it pending and writes nothing (no kick).
         "signal" => {
             for _ in 0..n {
                 black_box(vm.signal(0, 1));
