@@ -262,33 +262,26 @@ impl Vcpu<'_> {
         self.read_gprs(&mut x0);
         x0[0]
     }
+}
 
-    /// Whether KVM's SDEI tracepoints that we report to are enabled.
-    fn tracing(&self) -> bool {
-        // SAFETY: reads static keys only.
-        unsafe { bindings::kvm_sdei_trace_enabled() }
+/// Fills KVM's report of a call: what it answered, completed and entered.
+fn report_call(out: &mut bindings::kvm_sdei_report, report: Report, state: &VcpuState) {
+    out.answer = report.answer;
+    if let Some((event, resumed)) = report.completed {
+        out.completed = true;
+        out.completed_event = event.info().number;
+        out.resumed = resumed;
     }
+    if let Some(event) = report.entered {
+        report_entry(out, event, state);
+    }
+}
 
-    /// Reports a call, what it completed and what it entered.
-    fn trace_call(&self, report: Report, state: &VcpuState) {
-        // SAFETY: `ptr` is alive and this is its thread (type invariant).
-        unsafe { bindings::kvm_sdei_trace_call(self.raw(), report.function_id, report.answer) };
-        if let Some((event, resumed)) = report.completed {
-            let number = event.info().number;
-            // SAFETY: as above.
-            unsafe { bindings::kvm_sdei_trace_complete(self.raw(), number, resumed) };
-        }
-        if let Some(event) = report.entered {
-            self.trace_deliver(event, state.context().pc);
-        }
-    }
-
-    /// Reports a handler entry.
-    fn trace_deliver(&self, event: Event, interrupted_pc: u64) {
-        let number = event.info().number;
-        // SAFETY: `ptr` is alive and this is its thread (type invariant).
-        unsafe { bindings::kvm_sdei_trace_deliver(self.raw(), number, interrupted_pc) };
-    }
+/// Fills KVM's report of a handler entry.
+fn report_entry(out: &mut bindings::kvm_sdei_report, event: Event, state: &VcpuState) {
+    out.entered = true;
+    out.entered_event = event.info().number;
+    out.interrupted_pc = state.context().pc;
 }
 
 impl Registers for Vcpu<'_> {
@@ -305,44 +298,44 @@ impl Registers for Vcpu<'_> {
         unsafe { bindings::kvm_sdei_vcpu_write_gprs(self.raw(), values.as_ptr(), nr) }
     }
 
-    fn pc(&self) -> u64 {
+    fn pc_pstate(&self) -> (u64, u64) {
+        let (mut pc, mut pstate) = (0, 0);
         // SAFETY: `ptr` is alive and this is its thread (type invariant).
-        unsafe { bindings::kvm_sdei_vcpu_get_pc(self.raw()) }
+        unsafe { bindings::kvm_sdei_vcpu_get_pc_pstate(self.raw(), &mut pc, &mut pstate) };
+        (pc, pstate)
     }
 
-    fn set_pc(&mut self, value: u64) {
-        // SAFETY: as in `pc()`.
-        unsafe { bindings::kvm_sdei_vcpu_set_pc(self.raw(), value) }
+    fn set_pc_pstate(&mut self, pc: u64, pstate: u64) {
+        // SAFETY: as in `pc_pstate()`.
+        let ret = unsafe { bindings::kvm_sdei_vcpu_set_pc_pstate(self.raw(), pc, pstate) };
+        refused_by_kvm("PSTATE", pstate, ret);
     }
 
-    fn pstate(&self) -> u64 {
-        // SAFETY: as in `pc()`.
-        unsafe { bindings::kvm_sdei_vcpu_get_pstate(self.raw()) }
-    }
-
-    fn set_pstate(&mut self, value: u64) {
-        // SAFETY: as in `pc()`.
-        unsafe { bindings::kvm_sdei_vcpu_set_pstate(self.raw(), value) }
-    }
-
-    fn set_elr_el1(&mut self, value: u64) {
-        // SAFETY: as in `pc()`.
-        unsafe { bindings::kvm_sdei_vcpu_set_elr_el1(self.raw(), value) }
-    }
-
-    fn set_spsr_el1(&mut self, value: u64) {
-        // SAFETY: as in `pc()`.
-        unsafe { bindings::kvm_sdei_vcpu_set_spsr_el1(self.raw(), value) }
+    fn set_elr_spsr_el1(&mut self, elr: u64, spsr: u64) {
+        // SAFETY: as in `pc_pstate()`.
+        let ret = unsafe { bindings::kvm_sdei_vcpu_set_elr_spsr_el1(self.raw(), elr, spsr) };
+        refused_by_kvm("SPSR_EL1", spsr, ret);
     }
 
     fn sctlr_el1(&self) -> u64 {
-        // SAFETY: as in `pc()`.
+        // SAFETY: as in `pc_pstate()`.
         unsafe { bindings::kvm_sdei_vcpu_get_sctlr_el1(self.raw()) }
     }
 
     fn has_mte(&self) -> bool {
         // SAFETY: `ptr` is a live vCPU (type invariant).
         unsafe { bindings::kvm_sdei_vcpu_has_mte(self.raw()) }
+    }
+}
+
+/// Says so if KVM refused a PSTATE or SPSR_EL1 the core wrote.
+///
+/// The core only writes what the vCPU ran with, what it checked on a
+/// restore, or an exception-entry PSTATE, all of which KVM accepts: a
+/// refusal is a bug here, and KVM has kept the guest as it was.
+fn refused_by_kvm(register: &str, value: u64, ret: c_int) {
+    if ret != 0 {
+        kernel::pr_err_once!("KVM refused {register} {value:#x} ({ret}): a provider bug\n");
     }
 }
 
@@ -437,23 +430,28 @@ unsafe extern "C" fn vcpu_wake_up(vcpu: *mut bindings::kvm_vcpu, state: *mut c_v
 ///
 /// # Safety
 ///
-/// KVM calls it from the vCPU's run loop, on its thread.
-unsafe extern "C" fn call(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) -> c_int {
+/// KVM calls it from the vCPU's run loop, on its thread, with `report`
+/// null or pointing to a report only this call uses.
+unsafe extern "C" fn call(
+    vcpu: *mut bindings::kvm_vcpu,
+    state: *mut c_void,
+    report: *mut bindings::kvm_sdei_report,
+) -> c_int {
     // SAFETY: see above; hooks do not nest.
     let Some(mut hook) = (unsafe { Hook::new(vcpu, state) }) else {
         return EINVAL.to_errno();
     };
-    // Only while someone traces is it worth working out what the call did.
-    let traced = hook
-        .vcpu
-        .tracing()
+    // SAFETY: `report` is null or valid and ours until we return (see above).
+    let report = unsafe { report.as_mut() };
+    // Only while KVM traces is it worth working out what the call did.
+    let traced = report
+        .is_some()
         .then(|| Traced::before(hook.state, hook.vcpu.x0()));
     if let Some(target) = handle_call(hook.state, hook.signals, &mut hook.vcpu) {
         target.ptr.kick();
     }
-    if let Some(traced) = traced {
-        hook.vcpu
-            .trace_call(traced.after(hook.state, hook.vcpu.x0()), hook.state);
+    if let (Some(report), Some(traced)) = (report, traced) {
+        report_call(report, traced.after(hook.state, hook.vcpu.x0()), hook.state);
     }
     1
 }
@@ -462,13 +460,21 @@ unsafe extern "C" fn call(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) -> 
 ///
 /// # Safety
 ///
-/// KVM calls it from the vCPU's run loop, on its thread.
-unsafe extern "C" fn deliver(vcpu: *mut bindings::kvm_vcpu, state: *mut c_void) {
+/// KVM calls it from the vCPU's run loop, on its thread, with `report`
+/// null or pointing to a report only this call uses.
+unsafe extern "C" fn deliver(
+    vcpu: *mut bindings::kvm_vcpu,
+    state: *mut c_void,
+    report: *mut bindings::kvm_sdei_report,
+) {
     // SAFETY: see above; hooks do not nest.
-    if let Some(mut hook) = unsafe { Hook::new(vcpu, state) } {
-        if let Some(event) = hook.state.deliver(hook.signals, &mut hook.vcpu) {
-            hook.vcpu.trace_deliver(event, hook.state.context().pc);
-        }
+    let Some(mut hook) = (unsafe { Hook::new(vcpu, state) }) else {
+        return;
+    };
+    let entered = hook.state.deliver(hook.signals, &mut hook.vcpu);
+    // SAFETY: `report` is null or valid and ours until we return (see above).
+    if let (Some(event), Some(report)) = (entered, unsafe { report.as_mut() }) {
+        report_entry(report, event, hook.state);
     }
 }
 

@@ -16,3 +16,12 @@ log "module: building kvm_sdei.ko"
 make -C "$KBUILD" M="$src" ARCH=arm64 LLVM=1 -j"$JOBS" ${CLIPPY:+CLIPPY=1} modules
 mkdir -p "$OUT"
 cp "$src/rust/kvm_sdei.ko" "$OUT/kvm_sdei.ko"
+
+# The test modules, no part of the series: sdei_guard's broken provider
+# and the synthetic event source.
+tm=$CACHE/test-modules-$VARIANT
+mkdir -p "$tm"
+rsync -a "$TOP/selftests/modules/" "$tm/"
+log "module: building the test modules"
+make -C "$KBUILD" M="$tm" ARCH=arm64 LLVM=1 -j"$JOBS" W=1 modules
+cp "$tm/sdei_bad_provider.ko" "$tm/sdei_test_inject.ko" "$OUT/"

@@ -3,7 +3,7 @@
 #
 # Pack an initramfs with our /init, the module, the selftests and PLAN,
 # boot the cached kernel in QEMU (KVM runs inside the emulated EL2, in VHE,
-# nVHE or nested MODE) and judge the run. Debian 12's QEMU emulates the
+# nVHE, nested or protected MODE) and judge the run. Debian 12's QEMU emulates the
 # machine; nested mode needs FEAT_NV2, so it runs under Debian's newest
 # (scripts/emulator.sh). The emulated CPU has no FEAT_LPA2: with it, KVM's
 # IPA limit is 52 bits, and 7.3 tears a VM's stage 2 down in 1 GiB steps
@@ -25,6 +25,7 @@ emulator=qemu-system-aarch64
 case $mode in
 vhe) mode_args= ;;
 nvhe) mode_args=kvm-arm.mode=nvhe ;;
+protected) mode_args=kvm-arm.mode=protected ;;
 nested) mode_args=kvm-arm.mode=nested
 	emulator=$("$TOP/scripts/emulator.sh") || die "no emulator for nested mode"
 	read -r -a emulator <<<"$emulator" ;;
@@ -48,6 +49,9 @@ spec=$OUT/$name.cpio-spec
 	echo "file /init $OUT/init 0755 0 0"
 	echo "file /plan $plan 0644 0 0"
 	[ -f "$OUT/kvm_sdei.ko" ] && echo "file /kvm_sdei.ko $OUT/kvm_sdei.ko 0644 0 0"
+	for m in sdei_bad_provider sdei_test_inject; do
+		[ -f "$OUT/$m.ko" ] && echo "file /$m.ko $OUT/$m.ko 0644 0 0"
+	done
 	for t in "$OUT"/tests/*; do
 		[ -f "$t" ] && echo "file /tests/$(basename "$t") $t 0755 0 0"
 	done
@@ -79,12 +83,15 @@ fi
 grep -a -v '^guest| ' "$log_file" | grep -a -q 'Kernel panic' && problems+=("the kernel panicked")
 # A nested guest's console lines are prefixed "guest| " and judged by its
 # own test (guest/run.sh).
-grep -a -v '^guest| ' "$log_file" | grep -a -E -q '(WARNING:|BUG:|Oops|possible circular locking|inconsistent lock state|possible recursive locking|UBSAN:|Unable to handle kernel)' &&
+grep -a -v '^guest| ' "$log_file" | grep -a -E -q '(WARNING:|BUG:|Oops|KVM refused|possible circular locking|inconsistent lock state|possible recursive locking|UBSAN:|Unable to handle kernel)' &&
 	problems+=("the kernel log has a warning, bug or lockdep report")
 [ -n "$summary" ] || problems+=("/init printed no summary")
 if [ "$mode" = nested ]; then
 	grep -a -q 'VHE+NV2 mode initialized successfully' "$log_file" ||
 		problems+=("KVM did not come up with nested virtualization")
+elif [ "$mode" = protected ]; then
+	grep -a -q -E 'Protected [nh]VHE mode initialized successfully' "$log_file" ||
+		problems+=("KVM did not come up in protected mode")
 elif [ "$mode" = nvhe ]; then
 	grep -a -q 'nVHE mode initialized successfully' "$log_file" ||
 		problems+=("KVM did not come up in nVHE mode")

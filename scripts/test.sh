@@ -80,6 +80,13 @@ if (cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q "$TOP"
 else
 	fail "checkpatch --strict on guest/bench/"
 fi
+# The test modules are kernel code too, if no part of the series.
+if (cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q -f \
+	"$TOP"/selftests/modules/*.c); then
+	pass "checkpatch --strict on selftests/modules/"
+else
+	fail "checkpatch --strict on selftests/modules/"
+fi
 
 if CLIPPY=1 "$TOP/scripts/module.sh" 2>&1 | tee "$OUT/module-build.log"; then
 	if grep -q -E '^(warning|error)' "$OUT/module-build.log"; then
@@ -133,5 +140,7 @@ done
 	in_qemu "$TOP/guest/plan" vhe guest-vhe "the Linux guest" "${guest_payload[@]}"
 # Nested vCPUs need FEAT_NV2: Debian's newest QEMU emulates this machine.
 in_qemu "$TOP/selftests/plan.nested" nested selftests-nested "selftests (nested vCPUs)"
+# Protected mode: the module loads and no VM gets SDEI.
+in_qemu "$TOP/selftests/plan.protected" protected selftests-protected "selftests (protected mode)"
 
 finish

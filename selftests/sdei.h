@@ -367,23 +367,42 @@ static inline void sdei_run_to_done(struct kvm_vcpu *vcpu)
 }
 
 /*
- * Raises @event on vCPU @vcpu_id through the VM's sdei_inject debugfs file
- * (the test hook of kvm_sdei_inject_event()); returns 0 or the errno.
+ * The synthetic event source, modules/sdei_test_inject.ko (no part of the
+ * series): its ioctl calls kvm_sdei_inject_event() on a vCPU's fd.
  */
-static inline int sdei_inject(struct kvm_vm *vm, uint32_t vcpu_id, uint32_t event)
-{
-	char path[128], line[32];
-	int fd, len, err = 0;
+struct sdei_test_inject {
+	int32_t vcpu_fd;
+	uint32_t event;
+};
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/sdei_inject",
-		 getpid(), vm->fd);
-	len = snprintf(line, sizeof(line), "%u %#x", vcpu_id, event);
-	fd = open(path, O_WRONLY);
-	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
-	if (write(fd, line, len) < 0)
+#define SDEI_TEST_INJECT	_IOW('S', 0x01, struct sdei_test_inject)
+
+/* Raises @event on the vCPU whose fd is @vcpu_fd; returns 0 or the errno. */
+static inline int sdei_inject_fd(int vcpu_fd, uint32_t event)
+{
+	struct sdei_test_inject req = { .vcpu_fd = vcpu_fd, .event = event };
+	int fd, err = 0;
+
+	fd = open("/dev/sdei_test_inject", O_RDWR);
+	TEST_ASSERT(fd >= 0, "open /dev/sdei_test_inject (sdei_test_inject.ko loaded?): %s",
+		    strerror(errno));
+	if (ioctl(fd, SDEI_TEST_INJECT, &req))
 		err = errno;
 	close(fd);
 	return err;
+}
+
+/* Raises @event on vCPU @vcpu_id of @vm; returns 0 or the errno. */
+static inline int sdei_inject(struct kvm_vm *vm, uint32_t vcpu_id, uint32_t event)
+{
+	struct kvm_vcpu *vcpu;
+
+	list_for_each_entry(vcpu, &vm->vcpus, list) {
+		if (vcpu->id == vcpu_id)
+			return sdei_inject_fd(vcpu->fd, event);
+	}
+	TEST_FAIL("no vCPU %u", vcpu_id);
+	return 0;
 }
 
 static inline void *sdei_vcpu_thread(void *vcpu)

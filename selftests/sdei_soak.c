@@ -11,7 +11,7 @@
  *   kvm_reset_vcpu() as for PSCI CPU_ON) between runs of the guest code,
  *   while its peers go on signalling it;
  * - INJECTORS host threads raise the async PF event on random vCPUs
- *   through the sdei_inject test hook;
+ *   through the synthetic event source, sdei_test_inject.ko;
  * - another thread tries to unload the provider, which must be refused
  *   while the VM exists.
  * Between rounds, with no VM left, the provider is unloaded and loaded

@@ -145,25 +145,16 @@ static volatile bool done;
 
 static void *inject_thread(void *arg)
 {
-	struct kvm_vm *vm = arg;
-	char path[128], line[64];
+	struct kvm_vcpu **vcpus = arg;
 	uint64_t rng = 12345;
-	int fd, n;
+	int n, err;
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%d-%d/sdei_inject",
-		 getpid(), vm->fd);
-	fd = open(path, O_WRONLY);
-	TEST_ASSERT(fd >= 0, "open %s: %s", path, strerror(errno));
 	for (n = 0; n < INJECTIONS && !done; n++) {
-		int len = snprintf(line, sizeof(line), "%lu %#x", next(&rng) % (NR_VCPUS + 1),
-				   KVM_ARM_SDEI_ASYNC_PF_EVENT);
-
-		if (write(fd, line, len) < 0)
-			TEST_ASSERT(errno == EAGAIN || errno == ENOENT,
-				    "inject: %s", strerror(errno));
+		err = sdei_inject_fd(vcpus[next(&rng) % NR_VCPUS]->fd,
+				     KVM_ARM_SDEI_ASYNC_PF_EVENT);
+		TEST_ASSERT(!err || err == EAGAIN, "inject: %s", strerror(err));
 		usleep(200);
 	}
-	close(fd);
 	return NULL;
 }
 
@@ -182,7 +173,7 @@ int main(void)
 	sdei_set_handler(vm, handler);
 	for (i = 0; i < NR_VCPUS; i++)
 		vcpu_args_set(vcpus[i], 1, i);
-	pthread_create(&injector, NULL, inject_thread, vm);
+	pthread_create(&injector, NULL, inject_thread, vcpus);
 	sdei_run_vcpus(vcpus, NR_VCPUS, 300);
 	done = true;
 	pthread_join(injector, NULL);

@@ -6,12 +6,19 @@
  * conduits and sees the SDEI bit in KVM_REG_ARM_STD_BMAP. Run with
  * --no-provider after the module is unloaded, a new VM gets
  * NOT_SUPPORTED and no SDEI bit, and cannot set that bit; its SDEI
- * registers are listed all the same, at their reset values.
+ * registers are listed all the same, at their reset values. Run with
+ * --protected, the module loaded in protected mode, a new VM gets exactly
+ * what it gets without a provider. KVM_CAP_ARM_SDEI, on /dev/kvm and on
+ * the VM, is 1 with the provider and 0 otherwise.
  */
 #include <string.h>
 
 #include "sdei.h"
 #include "test_util.h"
+
+#ifndef KVM_CAP_ARM_SDEI
+#define KVM_CAP_ARM_SDEI 252
+#endif
 
 static uint64_t expected_x0;
 
@@ -34,6 +41,8 @@ static void test_version(bool provider)
 	expected_x0 = provider ? SDEI_EXPECTED_VERSION : (uint64_t)SDEI_NOT_SUPPORTED;
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 
+	TEST_ASSERT_EQ(kvm_check_cap(KVM_CAP_ARM_SDEI), provider);
+	TEST_ASSERT_EQ(vm_check_cap(vm, KVM_CAP_ARM_SDEI), provider);
 	TEST_ASSERT_EQ(sdei_bmap_bit(vcpu), provider);
 	if (!provider) {
 		bmap = vcpu_get_reg(vcpu, KVM_REG_ARM_STD_BMAP);
@@ -61,13 +70,15 @@ static void test_version(bool provider)
 
 int main(int argc, char *argv[])
 {
-	bool provider = !(argc > 1 && !strcmp(argv[1], "--no-provider"));
+	bool protected = argc > 1 && !strcmp(argv[1], "--protected");
+	bool provider = !protected && !(argc > 1 && !strcmp(argv[1], "--no-provider"));
 
 	ksft_print_header();
 	ksft_set_plan(1);
 	test_version(provider);
 	ksft_test_result_pass("SDEI_VERSION %s\n",
 			      provider ? "is 1.1 with the provider" :
-					 "is NOT_SUPPORTED without a provider");
+			      protected ? "is NOT_SUPPORTED in protected mode" :
+					  "is NOT_SUPPORTED without a provider");
 	ksft_finished();
 }

@@ -59,8 +59,7 @@ impl VcpuState {
 
         // Saved in place: no temporary context to copy.
         let context = &mut self.context;
-        context.pc = regs.pc();
-        context.pstate = regs.pstate();
+        (context.pc, context.pstate) = regs.pc_pstate();
         regs.read_gprs(&mut context.gprs);
 
         regs.write_gprs(&[
@@ -69,12 +68,8 @@ impl VcpuState {
             context.pc,
             context.pstate,
         ]);
-        regs.set_pc(registration.entry);
-        regs.set_pstate(pstate::handler_entry(
-            context.pstate,
-            regs.sctlr_el1(),
-            regs.has_mte(),
-        ));
+        let entry_pstate = pstate::handler_entry(context.pstate, regs.sctlr_el1(), regs.has_mte());
+        regs.set_pc_pstate(registration.entry, entry_pstate);
     }
 
     /// Finishes the running handler: `SDEI_EVENT_COMPLETE` when `resume_at`
@@ -102,15 +97,10 @@ impl VcpuState {
         let context = &self.context;
         regs.write_gprs(&context.gprs);
         match resume_at {
-            None => {
-                regs.set_pc(context.pc);
-                regs.set_pstate(context.pstate);
-            }
+            None => regs.set_pc_pstate(context.pc, context.pstate),
             Some(address) => {
-                regs.set_elr_el1(context.pc);
-                regs.set_spsr_el1(context.pstate);
-                regs.set_pc(address);
-                regs.set_pstate(pstate::RESUME);
+                regs.set_elr_spsr_el1(context.pc, context.pstate);
+                regs.set_pc_pstate(address, pstate::RESUME);
             }
         }
         self.context = Context::default();

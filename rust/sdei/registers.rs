@@ -16,18 +16,18 @@ pub trait Registers {
     fn read_gprs(&self, values: &mut [u64]);
     /// Writes `values` to x0 onwards, at most 31 of them.
     fn write_gprs(&mut self, values: &[u64]);
-    /// Reads the PC the guest resumes at.
-    fn pc(&self) -> u64;
-    /// Sets the PC the guest resumes at.
-    fn set_pc(&mut self, value: u64);
-    /// Reads PSTATE (as SPSR_EL2 holds it).
-    fn pstate(&self) -> u64;
-    /// Sets PSTATE.
-    fn set_pstate(&mut self, value: u64);
-    /// Sets ELR_EL1.
-    fn set_elr_el1(&mut self, value: u64);
-    /// Sets SPSR_EL1.
-    fn set_spsr_el1(&mut self, value: u64);
+    /// Reads the PC the guest resumes at and PSTATE (as SPSR_EL2 holds it).
+    fn pc_pstate(&self) -> (u64, u64);
+    /// Sets the PC the guest resumes at and PSTATE, both or neither.
+    ///
+    /// KVM refuses a PSTATE the vCPU cannot run with; the core only writes
+    /// one it read from the vCPU, one it checked on a restore, or one an
+    /// exception entry gives.
+    fn set_pc_pstate(&mut self, pc: u64, pstate: u64);
+    /// Sets ELR_EL1 and SPSR_EL1, both or neither, as for [`set_pc_pstate`].
+    ///
+    /// [`set_pc_pstate`]: Registers::set_pc_pstate
+    fn set_elr_spsr_el1(&mut self, elr: u64, spsr: u64);
     /// Reads SCTLR_EL1.
     fn sctlr_el1(&self) -> u64;
     /// Whether the guest has MTE, so that taking an exception sets TCO.

@@ -60,23 +60,14 @@ impl Registers for Regs {
     fn write_gprs(&mut self, values: &[u64]) {
         self.x[..values.len()].copy_from_slice(values);
     }
-    fn pc(&self) -> u64 {
-        self.pc
+    fn pc_pstate(&self) -> (u64, u64) {
+        (self.pc, self.pstate)
     }
-    fn set_pc(&mut self, value: u64) {
-        self.pc = value;
+    fn set_pc_pstate(&mut self, pc: u64, pstate: u64) {
+        (self.pc, self.pstate) = (pc, pstate);
     }
-    fn pstate(&self) -> u64 {
-        self.pstate
-    }
-    fn set_pstate(&mut self, value: u64) {
-        self.pstate = value;
-    }
-    fn set_elr_el1(&mut self, value: u64) {
-        self.elr_el1 = value;
-    }
-    fn set_spsr_el1(&mut self, value: u64) {
-        self.spsr_el1 = value;
+    fn set_elr_spsr_el1(&mut self, elr: u64, spsr: u64) {
+        (self.elr_el1, self.spsr_el1) = (elr, spsr);
     }
     fn sctlr_el1(&self) -> u64 {
         self.sctlr_el1
@@ -106,23 +97,14 @@ impl Registers for Caller<'_> {
     fn write_gprs(&mut self, values: &[u64]) {
         self.regs.write_gprs(values);
     }
-    fn pc(&self) -> u64 {
-        self.regs.pc
+    fn pc_pstate(&self) -> (u64, u64) {
+        self.regs.pc_pstate()
     }
-    fn set_pc(&mut self, value: u64) {
-        self.regs.pc = value;
+    fn set_pc_pstate(&mut self, pc: u64, pstate: u64) {
+        self.regs.set_pc_pstate(pc, pstate);
     }
-    fn pstate(&self) -> u64 {
-        self.regs.pstate
-    }
-    fn set_pstate(&mut self, value: u64) {
-        self.regs.pstate = value;
-    }
-    fn set_elr_el1(&mut self, value: u64) {
-        self.regs.elr_el1 = value;
-    }
-    fn set_spsr_el1(&mut self, value: u64) {
-        self.regs.spsr_el1 = value;
+    fn set_elr_spsr_el1(&mut self, elr: u64, spsr: u64) {
+        self.regs.set_elr_spsr_el1(elr, spsr);
     }
     fn sctlr_el1(&self) -> u64 {
         self.regs.sctlr_el1
