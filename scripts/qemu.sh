@@ -22,6 +22,10 @@ result=$OUT/$name.result
 rm -f "$result"
 
 emulator=qemu-system-aarch64
+# KVM_SDEI_EMULATOR=trixie runs every mode under Debian's newest QEMU.
+if [ "${KVM_SDEI_EMULATOR:-bookworm}" = trixie ]; then
+	read -r -a emulator <<<"$("$TOP/scripts/emulator.sh")"
+fi
 case $mode in
 vhe) mode_args= ;;
 nvhe) mode_args=kvm-arm.mode=nvhe ;;
