@@ -272,7 +272,14 @@ static void check_invalid_values(struct kvm_vcpu *vcpu)
 		ST_EV(0, ST_REG | ST_RUN) | ST_EV(1, ST_REG | ST_RUN),
 		ST_EV(0, ST_RUN) | ST_EV(1, ST_RUN),
 	};
-	static const uint64_t bad_pstate[] = { 0x9, 0x8, 0xd, 0x13, 0x1a, 0x1 };
+	/*
+	 * Modes no vCPU of this VM runs; then, with a valid mode, a RES0 bit,
+	 * ALLINT and bit 32, which only KVM's own check refuses (patch 5).
+	 */
+	static const uint64_t bad_pstate[] = {
+		0x9, 0x8, 0xd, 0x13, 0x1a, 0x1,
+		0x3c5 | 1ULL << 26, 0x3c5 | 1ULL << 13, 0x3c5 | 1ULL << 32,
+	};
 	uint64_t status = get(vcpu, REG_STATUS), pstate = get(vcpu, REG_CTX_PSTATE);
 	int i;
 
