@@ -82,7 +82,7 @@ else
 fi
 # The test modules are kernel code too, if no part of the series.
 if (cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q -f \
-	"$TOP"/selftests/modules/*.c); then
+	"$TOP"/selftests/modules/*.[ch]); then
 	pass "checkpatch --strict on selftests/modules/"
 else
 	fail "checkpatch --strict on selftests/modules/"

@@ -20,29 +20,13 @@
 #include <unistd.h>
 #include <sys/syscall.h>
 
+#include "modules/sdei_bad_provider.h"
 #include "sdei.h"
 #include "test_util.h"
 
 #ifndef KVM_CAP_ARM_SDEI
 #define KVM_CAP_ARM_SDEI 252
 #endif
-
-/* The writes sdei_bad_provider tries, by the number the guest passes. */
-enum bad_write {
-	PSTATE_SAME,
-	PSTATE_EL2H,
-	PSTATE_EL2T,
-	PSTATE_EL3H,
-	PSTATE_RESERVED_MODE,
-	PSTATE_AARCH32_SVC,
-	PSTATE_RES0_BIT_26,
-	PSTATE_ALLINT,
-	PSTATE_BIT_32,
-	SPSR_EL1_EL2H,
-	SPSR_EL1_AARCH32_SVC,
-	SPSR_EL1_VALID,
-	NR_BAD_WRITES,
-};
 
 static const char *const write_names[NR_BAD_WRITES] = {
 	"PSTATE unchanged", "PSTATE EL2h", "PSTATE EL2t", "PSTATE EL3h",
@@ -53,9 +37,7 @@ static const char *const write_names[NR_BAD_WRITES] = {
 
 #define EINVAL_X0	((uint64_t)-22)
 #define SPSR_BEFORE	0x80000005ULL	/* N set, EL1h */
-#define SPSR_WRITTEN	0x3c5ULL	/* what SPSR_EL1_VALID writes */
 #define ELR_BEFORE	0x1234ULL
-#define ELR_WRITTEN	0xe1eULL	/* and the ELR_EL1 it writes */
 #define CURRENT_EL1	(1ULL << 2)
 
 static void guest_code(void)
@@ -103,8 +85,8 @@ static void test_writes(struct kvm_vcpu *vcpu)
 		TEST_ASSERT_EQ(uc.cmd, UCALL_SYNC);
 
 		want_x0 = (i == PSTATE_SAME || i == SPSR_EL1_VALID) ? 0 : EINVAL_X0;
-		want_spsr = i == SPSR_EL1_VALID ? SPSR_WRITTEN : SPSR_BEFORE;
-		want_elr = i == SPSR_EL1_VALID ? ELR_WRITTEN : ELR_BEFORE;
+		want_spsr = i == SPSR_EL1_VALID ? BAD_PROVIDER_SPSR_WRITTEN : SPSR_BEFORE;
+		want_elr = i == SPSR_EL1_VALID ? BAD_PROVIDER_ELR_WRITTEN : ELR_BEFORE;
 		TEST_ASSERT(uc.args[0] == want_x0,
 			    "%s: KVM answered %ld, want %ld",
 			    write_names[i], (long)uc.args[0], (long)want_x0);

@@ -16,25 +16,7 @@
 
 #include <kvm/arm_sdei.h>
 
-/* The writes a guest can ask for, in x1; sdei_guard has the same list. */
-enum bad_write {
-	PSTATE_SAME,		/* control: the PSTATE the vCPU has */
-	PSTATE_EL2H,
-	PSTATE_EL2T,
-	PSTATE_EL3H,
-	PSTATE_RESERVED_MODE,	/* M[3:0] = 0b0010 */
-	PSTATE_AARCH32_SVC,
-	PSTATE_RES0_BIT_26,
-	PSTATE_ALLINT,
-	PSTATE_BIT_32,
-	SPSR_EL1_EL2H,
-	SPSR_EL1_AARCH32_SVC,
-	SPSR_EL1_VALID,		/* control: EL1h, DAIF masked */
-	NR_BAD_WRITES,
-};
-
-#define EL1H_MASKED	0x3c5ULL
-#define ELR_WRITTEN	0xe1eULL
+#include "sdei_bad_provider.h"
 
 static void *bad_vcpu_create(struct kvm_vcpu *vcpu)
 {
@@ -80,7 +62,8 @@ static int bad_try(struct kvm_vcpu *vcpu, u64 which)
 	case SPSR_EL1_AARCH32_SVC:
 		return kvm_sdei_vcpu_set_elr_spsr_el1(vcpu, 0, 0x1d3);
 	case SPSR_EL1_VALID:
-		return kvm_sdei_vcpu_set_elr_spsr_el1(vcpu, ELR_WRITTEN, EL1H_MASKED);
+		return kvm_sdei_vcpu_set_elr_spsr_el1(vcpu, BAD_PROVIDER_ELR_WRITTEN,
+						      BAD_PROVIDER_SPSR_WRITTEN);
 	default:
 		return -ERANGE;
 	}
