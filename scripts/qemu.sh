@@ -66,16 +66,27 @@ spec=$OUT/$name.cpio-spec
 # The kernel unpacks concatenated archives one after the other.
 "$gen_init_cpio" "$spec" | cat - "$@" >"$OUT/$name.cpio"
 
-log "qemu: booting ($mode, $name), serial log in $log_file"
-set +e
-timeout -k 10 "$timeout_s" "${emulator[@]}" \
-	-M virt,virtualization=on,mte=on,gic-version=3 -cpu max,pauth-impdef=on,lpa2=off \
-	-smp 2 -m 2G -nic none -display none -monitor none -serial stdio -no-reboot \
-	-kernel "$KBUILD/arch/arm64/boot/Image" -initrd "$OUT/$name.cpio" \
-	-append "console=ttyAMA0 panic=-1 panic_on_warn=1 oops=panic slub_debug=U $mode_args" \
-	</dev/null | tee "$log_file"
-qemu_status=${PIPESTATUS[0]}
-set -e
+# Linux 7.3.4 itself, unpatched, now and then hits KVM_BUG_ON(SYSREGS_ON_CPU)
+# in kvm_vcpu_load_debug() when a vCPU thread is scheduled back in under
+# TCG (Documentation/testing.rst). A boot whose first warning is exactly
+# that is booted once more, and says so; any other warning fails.
+upstream_flake='WARNING: arch/arm64/kvm/debug.c:[0-9]+ at kvm_vcpu_load_debug'
+for attempt in 1 2; do
+	log "qemu: booting ($mode, $name), serial log in $log_file"
+	set +e
+	timeout -k 10 "$timeout_s" "${emulator[@]}" \
+		-M virt,virtualization=on,mte=on,gic-version=3 -cpu max,pauth-impdef=on,lpa2=off \
+		-smp 2 -m 2G -nic none -display none -monitor none -serial stdio -no-reboot \
+		-kernel "$KBUILD/arch/arm64/boot/Image" -initrd "$OUT/$name.cpio" \
+		-append "console=ttyAMA0 panic=-1 panic_on_warn=1 oops=panic slub_debug=U $mode_args" \
+		</dev/null | tee "$log_file"
+	qemu_status=${PIPESTATUS[0]}
+	set -e
+	[ "$attempt" = 1 ] &&
+		grep -a -m1 'WARNING:' "$log_file" | grep -a -q -E "$upstream_flake" || break
+	mv "$log_file" "$log_file.upstream-flake"
+	echo "KNOWN UPSTREAM FLAKE ($name): 7.3's own KVM_BUG_ON(SYSREGS_ON_CPU) in kvm_vcpu_load_debug(), which the unpatched kernel hits too; booting once more (first log: $log_file.upstream-flake)" >&2
+done
 
 summary=$(grep -a -o 'KVM-SDEI-SUMMARY: passed=[0-9]* failed=[0-9]* skipped=[0-9]*' "$log_file" | tail -1)
 problems=()
