@@ -11,6 +11,8 @@
  *   known-failure PATH   run a program that fails the same way without our
  *                        changes (Documentation/testing.rst): a failure is
  *                        reported as a skip that says so, a pass as a pass
+ *   skip PATH [ARG...]   run a program that must skip (KSFT_SKIP): that
+ *                        passes, and anything else fails
  *   echo TEXT            print TEXT
  */
 #define _GNU_SOURCE
@@ -79,7 +81,13 @@ static void do_rmmod(const char *name)
 		report(0, what, NULL);
 }
 
-static void do_run(char *cmd, bool known_failure)
+enum run_kind {
+	RUN,
+	KNOWN_FAILURE,
+	MUST_SKIP,
+};
+
+static void do_run(char *cmd, enum run_kind kind)
 {
 	char *argv[MAX_ARGS + 1];
 	char what[WHAT_LEN], why[128];
@@ -87,7 +95,7 @@ static void do_run(char *cmd, bool known_failure)
 	struct timespec start, end;
 	pid_t pid;
 
-	snprintf(what, sizeof(what), "%s", cmd);
+	snprintf(what, sizeof(what), "%s%s", kind == MUST_SKIP ? "skips: " : "", cmd);
 	for (char *tok = strtok(cmd, " \t"); tok && argc < MAX_ARGS;
 	     tok = strtok(NULL, " \t"))
 		argv[argc++] = tok;
@@ -116,7 +124,11 @@ static void do_run(char *cmd, bool known_failure)
 		int code = WEXITSTATUS(status);
 
 		snprintf(why, sizeof(why), "exit status %d", code);
-		if (known_failure && code != 0 && code != KSFT_SKIP) {
+		if (kind == MUST_SKIP) {
+			snprintf(why, sizeof(why), "exit status %d, want %d (KSFT_SKIP)",
+				 code, KSFT_SKIP);
+			code = code == KSFT_SKIP ? 0 : 1;
+		} else if (kind == KNOWN_FAILURE && code != 0 && code != KSFT_SKIP) {
 			snprintf(why, sizeof(why),
 				 "exit status %d, a known failure under QEMU TCG (Documentation/testing.rst)",
 				 code);
@@ -155,9 +167,11 @@ int main(void)
 		else if (!strncmp(line, "rmmod ", 6))
 			do_rmmod(line + 6);
 		else if (!strncmp(line, "run ", 4))
-			do_run(line + 4, false);
+			do_run(line + 4, RUN);
 		else if (!strncmp(line, "known-failure ", 14))
-			do_run(line + 14, true);
+			do_run(line + 14, KNOWN_FAILURE);
+		else if (!strncmp(line, "skip ", 5))
+			do_run(line + 5, MUST_SKIP);
 		else if (!strncmp(line, "echo ", 5))
 			printf("%s\n", line + 5);
 	}

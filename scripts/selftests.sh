@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Cross-build the kernel's KVM selftest library and our selftests/ for
-# arm64, statically linked, using the selftest Makefile itself so that our
-# tests get exactly the flags and library the in-tree tests get.
+# Cross-build, for arm64 and statically linked, the kernel's KVM selftests
+# that our runs use (the series' own arm64/sdei_* among them) and our
+# selftests/, using the selftest Makefile itself so that our tests get
+# exactly the flags and library the in-tree tests get.
 source "$(dirname "$0")/lib.sh"
 
 kvm=$KSRC/tools/testing/selftests/kvm
@@ -13,7 +14,11 @@ tests=()
 for t in "$TOP"/selftests/*.c; do
 	tests+=("kvm_sdei/$(basename "$t" .c)")
 done
-tests+=("${KVM_OWN_TESTS[@]}")
+# The SDEI selftests the series adds, as its Makefile.kvm lists them.
+mapfile -t series_tests < <(sed -n 's|^TEST_GEN_PROGS_arm64 += \(arm64/sdei_[a-z0-9_]*\)$|\1|p' \
+	"$kvm/Makefile.kvm")
+[ ${#series_tests[@]} -gt 0 ] || die "selftests: the series adds no arm64/sdei_* test"
+tests+=("${series_tests[@]}" "${KVM_OWN_TESTS[@]}")
 
 log "selftests: building ${#tests[@]} programs"
 mkdir -p "$build"

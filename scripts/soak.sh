@@ -26,7 +26,7 @@ for variant in $variants; do
 		insmod /kvm_sdei.ko
 		run /tests/sdei_soak $seconds /kvm_sdei.ko
 		run /tests/sdei_stress
-		run /tests/sdei_signal
+		run /tests/kvm/sdei_signal
 		rmmod kvm_sdei
 		PLAN
 		KVM_SDEI_QEMU_TIMEOUT=$((seconds * 3 + 900)) \

@@ -104,11 +104,19 @@ if ! "$TOP/scripts/selftests.sh"; then
 fi
 
 # Every selftest must be in the plan, or it would silently never run
-# (benchmarks, *_bench.c, are run by make bench instead).
+# (benchmarks, *_bench.c, are run by make bench instead). The series'
+# own SDEI selftests run from /tests/kvm/, as KVM's others do.
 for t in "$TOP"/selftests/*.c; do
 	case $t in *_bench.c) continue ;; esac
 	grep -q "/tests/$(basename "$t" .c)\b" "$TOP/selftests/plan" ||
 		fail "selftest $(basename "$t") is missing from selftests/plan"
+done
+for t in "$KSRC"/tools/testing/selftests/kvm/arm64/sdei_*.c; do
+	grep -q "^run /tests/kvm/$(basename "$t" .c)\b" "$TOP/selftests/plan" ||
+		fail "the series' selftest $(basename "$t") is missing from selftests/plan"
+	grep -q "^skip /tests/kvm/$(basename "$t" .c)\b" "$TOP/selftests/plan" ||
+		[ "$(basename "$t")" = sdei_version.c ] ||
+		fail "the series' selftest $(basename "$t") is not run without a provider"
 done
 
 # The guest tests: an unmodified Linux guest under Debian's arm64 QEMU,

@@ -11,12 +11,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "sdei.h"
+#include "sdei_test.h"
 #include "test_util.h"
 
 #define ARG	0xa5f0
-
-SDEI_DEFINE_HANDLER_ENTRY();
 
 static uint64_t handled, handled_x0, handled_x1;
 
@@ -30,11 +28,11 @@ static void handler(struct sdei_entry_regs *regs)
 static void guest_code(void)
 {
 	GUEST_SYNC(0);		/* nothing registered: injection refused */
-	CHECK(0, SDEI_FN_REGISTER, SDEI_EV_ASYNC_PF, (uint64_t)sdei_entry, ARG, 0, 0);
+	SDEI_CHECK(0, SDEI_FN_REGISTER, SDEI_EV_ASYNC_PF, (uint64_t)sdei_entry, ARG, 0, 0);
 	GUEST_SYNC(1);		/* registered, disabled: refused */
-	CHECK(0, SDEI_FN_ENABLE, SDEI_EV_ASYNC_PF);
+	SDEI_CHECK(0, SDEI_FN_ENABLE, SDEI_EV_ASYNC_PF);
 	GUEST_SYNC(2);		/* masked: refused */
-	CHECK(0, SDEI_FN_PE_UNMASK);
+	SDEI_CHECK(0, SDEI_FN_PE_UNMASK);
 	GUEST_SYNC(3);		/* accepted */
 	while (!__atomic_load_n(&handled, __ATOMIC_ACQUIRE))
 		cpu_relax();

@@ -26,8 +26,6 @@
 #define PER_BATCH	64
 #define LATENCY_RUNS	201
 
-SDEI_DEFINE_HANDLER_ENTRY();
-
 /*
  * The least a handler does: count the event at the address its argument
  * gives, then complete. It only uses x0-x17, which COMPLETE restores.
@@ -139,9 +137,9 @@ static void psci_version(void)
 /* Registers event 0 with @entry and @arg, enabled. */
 static void use_handler(void (*entry)(void), uint64_t arg)
 {
-	CHECK(0, SDEI_FN_UNREGISTER, SDEI_EV_SW);
-	CHECK(0, SDEI_FN_REGISTER, SDEI_EV_SW, (uint64_t)entry, arg, 0, 0);
-	CHECK(0, SDEI_FN_ENABLE, SDEI_EV_SW);
+	SDEI_CHECK(0, SDEI_FN_UNREGISTER, SDEI_EV_SW);
+	SDEI_CHECK(0, SDEI_FN_REGISTER, SDEI_EV_SW, (uint64_t)entry, arg, 0, 0);
+	SDEI_CHECK(0, SDEI_FN_ENABLE, SDEI_EV_SW);
 }
 
 /*
@@ -226,7 +224,7 @@ static void main_vcpu(void)
 	ratio("ratio C-handler cycle / plain hypercall");
 
 	/* Where the cycle's time goes: its two calls, without a delivery. */
-	CHECK(1, SDEI_FN_PE_MASK);
+	SDEI_CHECK(1, SDEI_FN_PE_MASK);
 	MEASURE(signal_self_cycle(), psci_version());
 	ratio("ratio held SIGNAL (caller masked) / plain hypercall");
 	MEASURE(sdei(SDEI_FN_COMPLETE, 0), psci_version());

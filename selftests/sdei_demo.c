@@ -8,10 +8,8 @@
  * is also in the test plan, where any answer other than the contract's
  * fails it.
  */
-#include "sdei.h"
+#include "sdei_test.h"
 #include "test_util.h"
-
-SDEI_DEFINE_HANDLER_ENTRY();
 
 static uint64_t handled;
 

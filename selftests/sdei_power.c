@@ -16,7 +16,7 @@
 #include <linux/psci.h>
 #include <signal.h>
 
-#include "sdei.h"
+#include "sdei_test.h"
 #include "test_util.h"
 
 /* Unbacked by any memslot: a write there exits to the host. */
@@ -24,8 +24,6 @@
 /* STATUS: bit 0 masked; a byte per event slot: registered 1, enabled 2, running 4, pending 8. */
 #define ST_EV0(bits)	((uint64_t)(bits) << 8)
 #define ST_APF(bits)	((uint64_t)(bits) << 16)
-
-SDEI_DEFINE_HANDLER_ENTRY();
 
 static uint64_t handled;
 
@@ -38,7 +36,7 @@ static uint64_t status_reg(struct kvm_vcpu *vcpu)
 {
 	uint64_t val;
 
-	val = vcpu_get_reg(vcpu, REG_STATUS);
+	val = vcpu_get_reg(vcpu, SDEI_REG_STATUS);
 	return val;
 }
 
@@ -67,7 +65,7 @@ static void signal_then_cpu_on(uint64_t target, uint64_t entry_gpa)
 {
 	struct arm_smccc_res res;
 
-	CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, target);
+	SDEI_CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, target);
 	GUEST_SYNC(1);
 	smccc_hvc(PSCI_0_2_FN64_CPU_ON, target, entry_gpa, 0, 0, 0, 0, 0, &res);
 	GUEST_ASSERT_EQ(res.a0, PSCI_RET_SUCCESS);
@@ -157,7 +155,7 @@ static void suspender(void)
 	smccc_hvc(PSCI_0_2_FN64_CPU_SUSPEND, 0, 0, 0, 0, 0, 0, 0, &res);
 	GUEST_ASSERT_EQ(res.a0, PSCI_RET_SUCCESS);
 	GUEST_ASSERT_EQ(__atomic_load_n(&handled, __ATOMIC_ACQUIRE), 1);
-	CHECK(1, SDEI_FN_PE_MASK);	/* retention keeps the vCPU unmasked */
+	SDEI_CHECK(1, SDEI_FN_PE_MASK);	/* retention keeps the vCPU unmasked */
 	GUEST_DONE();
 }
 
@@ -165,7 +163,7 @@ static void signaller(uint64_t target)
 {
 	while (!__atomic_load_n(&suspending, __ATOMIC_ACQUIRE))
 		cpu_relax();
-	CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, target);
+	SDEI_CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, target);
 	GUEST_DONE();
 }
 
@@ -191,16 +189,16 @@ static void system_suspender(void)
 {
 	struct arm_smccc_res res;
 
-	CHECK(0, SDEI_FN_REGISTER, SDEI_EV_ASYNC_PF, (uint64_t)sdei_entry, 0, 0, 0);
-	CHECK(0, SDEI_FN_ENABLE, SDEI_EV_ASYNC_PF);
-	CHECK(0, SDEI_FN_PE_UNMASK);
+	SDEI_CHECK(0, SDEI_FN_REGISTER, SDEI_EV_ASYNC_PF, (uint64_t)sdei_entry, 0, 0, 0);
+	SDEI_CHECK(0, SDEI_FN_ENABLE, SDEI_EV_ASYNC_PF);
+	SDEI_CHECK(0, SDEI_FN_PE_UNMASK);
 	smccc_hvc(PSCI_1_0_FN64_SYSTEM_SUSPEND, 0, 0, 0, 0, 0, 0, 0, &res);
 	GUEST_ASSERT_EQ(res.a0, PSCI_RET_SUCCESS);
 	/* Woken up masked, the event still pending. */
 	GUEST_ASSERT_EQ(__atomic_load_n(&handled, __ATOMIC_ACQUIRE), 0);
-	CHECK(0, SDEI_FN_PE_MASK);
-	CHECK(1 | 2, SDEI_FN_STATUS, SDEI_EV_ASYNC_PF);
-	CHECK(0, SDEI_FN_PE_UNMASK);
+	SDEI_CHECK(0, SDEI_FN_PE_MASK);
+	SDEI_CHECK(1 | 2, SDEI_FN_STATUS, SDEI_EV_ASYNC_PF);
+	SDEI_CHECK(0, SDEI_FN_PE_UNMASK);
 	GUEST_ASSERT_EQ(__atomic_load_n(&handled, __ATOMIC_ACQUIRE), 1);
 	GUEST_DONE();
 }

@@ -20,8 +20,6 @@
 
 #define MAX_TESTED	512
 
-SDEI_DEFINE_HANDLER_ENTRY();
-
 static uint64_t nr_vcpus;
 static uint64_t ready;
 static uint64_t deliveries[MAX_TESTED];
@@ -39,7 +37,7 @@ static void guest_code(uint64_t index, uint64_t next_mpidr)
 	/* Everyone must be ready before anyone signals; WFE yields. */
 	while (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) < nr_vcpus)
 		asm volatile("wfe");
-	CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, next_mpidr);
+	SDEI_CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, next_mpidr);
 	while (!__atomic_load_n(&deliveries[index], __ATOMIC_ACQUIRE))
 		asm volatile("wfe");
 	GUEST_DONE();

@@ -24,15 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sdei.h"
+#include "sdei_test.h"
 #include "test_util.h"
 
 #define NR_VCPUS	8
 #define INJECTORS	2
 #define ITERATIONS	400
 #define RUNS_PER_ROUND	4
-
-SDEI_DEFINE_HANDLER_ENTRY();
 
 static uint64_t deliveries[NR_VCPUS], signals_sent[NR_VCPUS];
 

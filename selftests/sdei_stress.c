@@ -15,7 +15,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "sdei.h"
+#include "sdei_test.h"
 #include "test_util.h"
 
 #define NR_VCPUS	4
@@ -25,8 +25,6 @@
  * event storm, which may starve a slow (emulated) vCPU of progress.
  */
 #define INJECTIONS	2000
-
-SDEI_DEFINE_HANDLER_ENTRY();
 
 static uint64_t deliveries[NR_VCPUS];
 
@@ -104,7 +102,7 @@ static void check_answer(uint32_t fn, uint64_t x0)
 		GUEST_ASSERT(x0 == SDEI_EXPECTED_VERSION || x0 <= 7 ||
 			     v == -1 || v == -2 || v == -3 || v == -5 || v == -10);
 	else if (fn >= 0x84000020 && fn <= 0x8400003f)
-		GUEST_ASSERT_EQ(x0, NOT_SUPPORTED);
+		GUEST_ASSERT_EQ(x0, SDEI_RET_NOT_SUPPORTED);
 }
 
 static void handler(struct sdei_entry_regs *regs)

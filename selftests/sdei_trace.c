@@ -12,7 +12,7 @@
  */
 #include <sys/mount.h>
 
-#include "sdei.h"
+#include "sdei_test.h"
 #include "test_util.h"
 
 #define TRACING		"/sys/kernel/tracing"
@@ -20,8 +20,6 @@
 static const char *const events[] = {
 	"kvm_sdei_call", "kvm_sdei_deliver", "kvm_sdei_complete", "kvm_sdei_inject",
 };
-
-SDEI_DEFINE_HANDLER_ENTRY();
 
 static void handler(struct sdei_entry_regs *regs)
 {
@@ -33,11 +31,11 @@ static void irq_vector(struct ex_regs *regs)
 
 static void guest_code(void)
 {
-	CHECK(SDEI_EXPECTED_VERSION, SDEI_FN_VERSION);
+	SDEI_CHECK(SDEI_EXPECTED_VERSION, SDEI_FN_VERSION);
 	sdei_ready(SDEI_EV_SW, 0);
-	CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, guest_mpidr());
-	CHECK(0, SDEI_FN_REGISTER, SDEI_EV_ASYNC_PF, (uint64_t)sdei_entry, 0, 0, 0);
-	CHECK(0, SDEI_FN_ENABLE, SDEI_EV_ASYNC_PF);
+	SDEI_CHECK(0, SDEI_FN_SIGNAL, SDEI_EV_SW, guest_mpidr());
+	SDEI_CHECK(0, SDEI_FN_REGISTER, SDEI_EV_ASYNC_PF, (uint64_t)sdei_entry, 0, 0, 0);
+	SDEI_CHECK(0, SDEI_FN_ENABLE, SDEI_EV_ASYNC_PF);
 	sdei_finish_fn = SDEI_FN_COMPLETE_AND_RESUME;
 	sdei_finish_arg = read_sysreg(vbar_el1) + 0x280;
 	GUEST_SYNC(0);

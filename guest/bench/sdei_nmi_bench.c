@@ -10,6 +10,10 @@
  * second to second. The module takes event 0 over from the NMI backtrace
  * client for its run (make bench's guest powers off next), prints its
  * figures and fails to load on purpose, so that it can be loaded again.
+ *
+ * First, the price of pseudo-NMI: local_irq_save()/local_irq_restore()
+ * pairs, which pseudo-NMI (irqchip.gicv3_pseudo_nmi=1) turns into
+ * ICC_PMR_EL1 writes, against the same pairs on PSTATE.DAIF, in one run.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,11 +26,14 @@
 #include <linux/sort.h>
 
 #include <asm/arch_timer.h>
+#include <asm/cpufeature.h>
 #include <asm/cputype.h>
+#include <asm/sysreg.h>
 
 #define TARGET_CPU	1
 #define SIGNAL_EVENT	0
 #define MAX_BATCHES	64
+#define IRQ_PAIRS	100000
 
 static unsigned int batches = 21;
 module_param(batches, uint, 0444);
@@ -100,16 +107,61 @@ static u64 ipi_batch(void)
 	return div_u64(sum, batch_size);
 }
 
+static u64 ticks_to_ns(u64 ticks)
+{
+	return div_u64(ticks * NSEC_PER_SEC, arch_timer_get_cntfrq());
+}
+
+/* Counter ticks for IRQ_PAIRS local_irq_save()/restore() pairs. */
+static u64 irq_pairs_kernel(void)
+{
+	unsigned long flags;
+	unsigned int i;
+	u64 start = now();
+
+	for (i = 0; i < IRQ_PAIRS; i++) {
+		local_irq_save(flags);
+		local_irq_restore(flags);
+	}
+	return now() - start;
+}
+
+/* The same pairs on PSTATE.DAIF, which is all they cost without pseudo-NMI. */
+static u64 irq_pairs_daif(void)
+{
+	unsigned long daif;
+	unsigned int i;
+	u64 start = now();
+
+	for (i = 0; i < IRQ_PAIRS; i++) {
+		daif = read_sysreg(daif);
+		write_sysreg(daif | PSR_I_BIT | PSR_F_BIT, daif);
+		write_sysreg(daif, daif);
+	}
+	return now() - start;
+}
+
+static void measure_irq_pairs(void)
+{
+	u64 kernel, daif;
+
+	/* Warm up, then measure both in turn. */
+	irq_pairs_kernel();
+	irq_pairs_daif();
+	kernel = irq_pairs_kernel();
+	daif = irq_pairs_daif();
+	pr_info("local_irq_save/restore pair: %llu ps, on PSTATE.DAIF directly: %llu ps, ratio %llu.%03llu (pseudo-NMI %s)\n",
+		div_u64(ticks_to_ns(kernel) * 1000, IRQ_PAIRS),
+		div_u64(ticks_to_ns(daif) * 1000, IRQ_PAIRS),
+		div64_u64(kernel, daif), div64_u64(kernel * 1000, daif) % 1000,
+		system_uses_irq_prio_masking() ? "in use" : "not in use");
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	u64 x = *(const u64 *)a, y = *(const u64 *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static u64 ticks_to_ns(u64 ticks)
-{
-	return div_u64(ticks * NSEC_PER_SEC, arch_timer_get_cntfrq());
 }
 
 static int __init sdei_nmi_bench_init(void)
@@ -122,6 +174,7 @@ static int __init sdei_nmi_bench_init(void)
 	if (!n || !batch_size || num_online_cpus() <= TARGET_CPU)
 		return -EINVAL;
 	smp_call_function_single(TARGET_CPU, read_mpidr, &target_mpidr, 1);
+	measure_irq_pairs();
 
 	/* The NMI backtrace client holds event 0; borrow it. */
 	while (sdei_event_unregister(SIGNAL_EVENT) == -EINPROGRESS)
