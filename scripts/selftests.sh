@@ -14,8 +14,10 @@ tests=()
 for t in "$TOP"/selftests/*.c; do
 	tests+=("kvm_sdei/$(basename "$t" .c)")
 done
-# The SDEI selftests the series adds, as its Makefile.kvm lists them.
-mapfile -t series_tests < <(sed -n 's|^TEST_GEN_PROGS_arm64 += \(arm64/sdei_[a-z0-9_]*\)$|\1|p' \
+# The selftests the series adds (SDEI and async PF), as its Makefile.kvm
+# lists them.
+mapfile -t series_tests < <(sed -n \
+	's#^TEST_GEN_PROGS_arm64 += \(arm64/sdei_[a-z0-9_]*\|arm64/async_pf_test\)$#\1#p' \
 	"$kvm/Makefile.kvm")
 [ ${#series_tests[@]} -gt 0 ] || die "selftests: the series adds no arm64/sdei_* test"
 tests+=("${series_tests[@]}" "${KVM_OWN_TESTS[@]}")

@@ -41,7 +41,8 @@ selftests_step() { # what
 	rm -rf "$build" "$OUT/tests"
 	mkdir -p "$build" "$OUT/tests/kvm"
 	"${KMAKE[@]}" -s headers_install INSTALL_HDR_PATH="$KBUILD/usr" >/dev/null
-	mapfile -t sdei < <(sed -n 's|^TEST_GEN_PROGS_arm64 += \(arm64/sdei_[a-z0-9_]*\)$|\1|p' \
+	mapfile -t sdei < <(sed -n \
+		's#^TEST_GEN_PROGS_arm64 += \(arm64/sdei_[a-z0-9_]*\|arm64/async_pf_test\)$#\1#p' \
 		"$kvm/Makefile.kvm")
 	tests=("${KVM_OWN_TESTS[@]}" "${sdei[@]}")
 	make -C "$kvm" -s ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- OUTPUT="$build" \

@@ -111,7 +111,7 @@ for t in "$TOP"/selftests/*.c; do
 	grep -q "/tests/$(basename "$t" .c)\b" "$TOP/selftests/plan" ||
 		fail "selftest $(basename "$t") is missing from selftests/plan"
 done
-for t in "$KSRC"/tools/testing/selftests/kvm/arm64/sdei_*.c; do
+for t in "$KSRC"/tools/testing/selftests/kvm/arm64/{sdei_*,async_pf_test}.c; do
 	grep -q "^run /tests/kvm/$(basename "$t" .c)\b" "$TOP/selftests/plan" ||
 		fail "the series' selftest $(basename "$t") is missing from selftests/plan"
 	grep -q "^skip /tests/kvm/$(basename "$t" .c)\b" "$TOP/selftests/plan" ||

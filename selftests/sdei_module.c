@@ -2,8 +2,8 @@
 /*
  * sdei_module - the provider module's lifetime under a VMM.
  *
- * - A VM with SDEI hidden takes no injection (ENODEV), and is, register by
- *   register, the VM a host without the module gives: compared once the
+ * - A VM with SDEI and async PF hidden takes no injection (ENODEV), and
+ *   is, register by register, the VM a host without the module gives: compared once the
  *   module is unloaded, and its registers restore into that VM.
  * - The module cannot be unloaded while a VM that has SDEI exists; once
  *   the VM is gone it can, new VMs then have no SDEI, and after reloading
@@ -90,6 +90,9 @@ static void test_hidden_no_injection(void)
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_all_not_supported);
 	set_bmap_bit(vcpu, false, 0);
+	/* And async PF (patch 10), which a host without the module lacks too. */
+	vcpu_set_reg(vcpu, KVM_REG_ARM_VENDOR_HYP_BMAP_2,
+		     vcpu_get_reg(vcpu, KVM_REG_ARM_VENDOR_HYP_BMAP_2) & ~BIT(2));
 	hidden = save_regs(vcpu);
 	TEST_ASSERT_EQ(sdei_inject(vm, vcpu->id, KVM_ARM_SDEI_ASYNC_PF_EVENT), ENODEV);
 	sdei_run_to_done(vcpu);
