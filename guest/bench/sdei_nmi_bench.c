@@ -5,11 +5,16 @@
  * trip (smp_call_function_single(), waiting) between the same two CPUs.
  *
  * CPU 1 runs a kernel thread with interrupts enabled, so that both reach
- * it. Batches of each kind alternate, and each pair gives one ratio: the
- * pairs see the same conditions, which a noisy nested host changes from
- * second to second. The module takes event 0 over from the NMI backtrace
- * client for its run (make bench's guest powers off next), prints its
- * figures and fails to load on purpose, so that it can be loaded again.
+ * it. Either kind sends its next request only once CPU 1 is back in that
+ * thread's loop: the SIGNAL's handler has completed, or the IPI's
+ * function has returned and CPU 1 has left its interrupt. Otherwise a
+ * SIGNAL sent while the last handler still runs would be held until its
+ * COMPLETE, and counted in the latency. Batches of each kind alternate,
+ * and each pair gives one ratio: the pairs see the same conditions, which
+ * a noisy nested host changes from second to second. The module takes
+ * event 0 over from the NMI backtrace client for its run (make bench's
+ * guest powers off next), prints its figures and fails to load on
+ * purpose, so that it can be loaded again.
  *
  * First, the price of pseudo-NMI: local_irq_save()/local_irq_restore()
  * pairs, which pseudo-NMI (irqchip.gicv3_pseudo_nmi=1) turns into
@@ -46,6 +51,8 @@ MODULE_PARM_DESC(batch_size, "round trips per batch");
 static u64 handler_entry;
 static atomic_t entered;
 static u64 target_mpidr;
+/* Iterations of CPU 1's loop, which runs only outside any handler. */
+static atomic_long_t target_loops;
 
 static u64 now(void)
 {
@@ -70,9 +77,20 @@ static void nothing(void *info)
 
 static int keep_busy(void *unused)
 {
-	while (!kthread_should_stop())
+	while (!kthread_should_stop()) {
+		atomic_long_inc(&target_loops);
 		cpu_relax();
+	}
 	return 0;
+}
+
+/* Waits until CPU 1 has gone round its loop again. */
+static void wait_target_back(void)
+{
+	long seen = atomic_long_read(&target_loops);
+
+	while (atomic_long_read(&target_loops) == seen)
+		cpu_relax();
 }
 
 /* Mean counter ticks from SIGNAL to handler entry, or 0 on failure. */
@@ -89,6 +107,7 @@ static u64 signal_batch(void)
 		while (!atomic_read_acquire(&entered))
 			cpu_relax();
 		sum += READ_ONCE(handler_entry) - start;
+		wait_target_back();
 	}
 	return div_u64(sum, batch_size);
 }
@@ -103,6 +122,7 @@ static u64 ipi_batch(void)
 		start = now();
 		smp_call_function_single(TARGET_CPU, nothing, NULL, 1);
 		sum += now() - start;
+		wait_target_back();
 	}
 	return div_u64(sum, batch_size);
 }
