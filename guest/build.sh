@@ -10,8 +10,10 @@ source "$(dirname "$0")/../scripts/lib.sh"
 "$TOP/guest/kernel.sh"
 
 # KVM_SDEI_GUEST_VARIANT=bench (kernel.sh) packs make bench's guest.
+# Both get the guest series' kernel, for asynchronous page faults.
 out=$CACHE/out-guest
 [ "${KVM_SDEI_GUEST_VARIANT:-test}" = bench ] && out=$CACHE/out-guest-bench
+KVM_SDEI_GUEST_VARIANT=series "$TOP/guest/kernel.sh"
 gen_init_cpio=$(build_gen_init_cpio)
 aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$out/init" "$TOP/guest/init.c"
 # Linked above the device tree QEMU puts at the start of RAM.
@@ -37,4 +39,5 @@ file /guest/initrd.cpio $out/initrd.cpio 0644 0 0
 file /guest/run.sh $TOP/guest/run.sh 0755 0 0
 file /guest/bare.elf $out/bare.elf 0644 0 0
 SPEC
+echo "file /guest/Image-series $CACHE/out-guest-series/Image 0644 0 0" >>"$out/payload.spec"
 "$gen_init_cpio" "$out/payload.spec" >"$out/payload.cpio"

@@ -13,19 +13,26 @@
  *                         (run.sh migrates the guest meanwhile)
  *   guest_test.lockup     run the hard lockup phase too
  *   guest_test.bench      only load sdei_nmi_bench.ko (make bench's guest)
+ *   guest_test.postcopy=M instead, a task that writes every page of M MiB
+ *                         over and over, and one that counts, until a line
+ *                         on the console asks for the report (run.sh
+ *                         migrates the guest in postcopy meanwhile)
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define STUCK_CPU	1
@@ -106,9 +113,127 @@ static unsigned int spin_seconds(void)
 	return p ? (unsigned int)strtoul(p + strlen("guest_test.spin="), NULL, 10) : 4;
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The writer's passes over its memory, and the counter meanwhile. */
+struct passes {
+	unsigned long count;
+	double seconds;
+	unsigned long counted;
+};
+
+struct postcopy {
+	volatile unsigned long counter;
+	struct passes all;
+	struct passes slowest;
+};
+
+/* Odd, so that it visits every page of a power-of-two count once a pass. */
+#define STRIDE_PAGES	1021
+
+/* How often a task gave the CPU up: the writer only does to wait for a page. */
+static unsigned long voluntary_switches(pid_t pid)
+{
+	unsigned long n = 0;
+	char path[64], line[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		sscanf(line, "voluntary_ctxt_switches: %lu", &n);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * The writer dirties its memory all the time, so that postcopy leaves it
+ * behind: on the destination, each of its pages comes only when touched.
+ * The counter's rate during the writer's slowest pass, against its rate
+ * in the other passes, tells whether the CPU ran it while the writer
+ * waited for pages (asynchronous page faults), or the vCPU stopped.
+ */
+static void postcopy(unsigned long mib)
+{
+	size_t size = mib << 20, page = sysconf(_SC_PAGESIZE), pages = size / page, i;
+	unsigned long others, slept;
+	double seconds, rate, slow_rate;
+	pid_t counter, writer;
+	struct postcopy *pc;
+	char line[64];
+
+	pc = mmap(NULL, sizeof(*pc), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pc == MAP_FAILED) {
+		perror("mmap");
+		return;
+	}
+	counter = fork();
+	if (!counter) {
+		for (;;)
+			pc->counter++;
+	}
+	writer = fork();
+	if (!writer) {
+		volatile char *mem = malloc(size);
+
+		/* The first touch of each page is the guest's own fault: not timed. */
+		for (i = 0; i < size; i += page)
+			mem[i] = 1;
+		for (;;) {
+			unsigned long c = pc->counter;
+			double start = now(), took;
+
+			/*
+			 * Out of address order, so that postcopy's background
+			 * stream, which runs in address order, does not bring
+			 * the next page just in time.
+			 */
+			for (i = 0; i < pages; i++)
+				mem[(i * STRIDE_PAGES % pages) * page]++;
+			took = now() - start;
+			c = pc->counter - c;
+			pc->all.count++;
+			pc->all.seconds += took;
+			pc->all.counted += c;
+			if (took > pc->slowest.seconds) {
+				pc->slowest.seconds = took;
+				pc->slowest.counted = c;
+			}
+		}
+	}
+	mark("postcopy: writing and counting");
+	if (!fgets(line, sizeof(line), stdin))
+		mark("the console closed");
+	slept = voluntary_switches(writer);
+	kill(writer, SIGKILL);
+	kill(counter, SIGKILL);
+
+	others = pc->all.count - 1;
+	seconds = pc->all.seconds - pc->slowest.seconds;
+	if (pc->all.count < 2 || seconds <= 0 || pc->slowest.seconds <= 0) {
+		mark("postcopy: too few passes to compare");
+		return;
+	}
+	rate = (pc->all.counted - pc->slowest.counted) / seconds;
+	slow_rate = pc->slowest.counted / pc->slowest.seconds;
+	printf("GUEST-TEST: postcopy: %lu passes over %lu MiB; the slowest took %.0f ms, the others %.2f ms on average\n",
+	       pc->all.count, mib, pc->slowest.seconds * 1e3, seconds * 1e3 / others);
+	printf("GUEST-TEST: postcopy: counter rate during the slowest pass: %.0f%% of the others'\n",
+	       100 * slow_rate / rate);
+	printf("GUEST-TEST: postcopy: the writer slept %lu times\n", slept);
+}
+
 int main(void)
 {
 	unsigned int secs;
+	const char *p;
 	char line[64];
 	pid_t pid;
 	int fd;
@@ -133,6 +258,14 @@ int main(void)
 		/* It reports, then fails with EAGAIN so that it can be reloaded. */
 		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) == 0 || errno != EAGAIN)
 			printf("sdei_nmi_bench.ko: %s\n", strerror(errno));
+		mark("done");
+		sync();
+		reboot(RB_POWER_OFF);
+	}
+
+	p = strstr(cmdline, "guest_test.postcopy=");
+	if (p) {
+		postcopy(strtoul(p + strlen("guest_test.postcopy="), NULL, 10));
 		mark("done");
 		sync();
 		reboot(RB_POWER_OFF);

@@ -4,18 +4,24 @@
 # Linux's own (CONFIG_ARM_SDEI_NMI). A plain GCC cross build: the guest
 # needs no Rust. Keyed like the host kernel; an unchanged key does nothing.
 #
-# KVM_SDEI_GUEST_VARIANT=bench builds make bench's guest instead: the
-# same plus guest/bench/'s patch (exports for the benchmark module, not
-# for upstream) and that module, in a build tree of its own.
+# KVM_SDEI_GUEST_VARIANT=series builds the guest series instead: the
+# host series (for its headers) and guest/patches/, with the guest's
+# asynchronous page faults on. KVM_SDEI_GUEST_VARIANT=bench builds make
+# bench's guest: the unmodified guest plus guest/bench/'s patch (exports
+# for the benchmark module, not for upstream) and that module. Each has
+# a build tree of its own.
 source "$(dirname "$0")/../scripts/lib.sh"
 
 GUEST_VARIANT=${KVM_SDEI_GUEST_VARIANT:-test}
 guest_series=()
 case $GUEST_VARIANT in
 test) suffix= ;;
+series) suffix=-series
+	mapfile -t guest_series < <(cd "$TOP" && printf '%s\n' "${SERIES[@]}" &&
+		ls guest/patches/*.patch | grep -v '/0000-cover-letter.patch$') ;;
 bench) suffix=-bench
        mapfile -t guest_series < <(cd "$TOP" && ls guest/bench/*.patch) ;;
-*) die "KVM_SDEI_GUEST_VARIANT must be test or bench" ;;
+*) die "KVM_SDEI_GUEST_VARIANT must be test, series or bench" ;;
 esac
 GUEST_SRC=$CACHE/src/guest$suffix
 GUEST_BUILD=$CACHE/build-guest$suffix
@@ -23,6 +29,7 @@ GUEST_OUT=$CACHE/out-guest$suffix
 
 version=$(kernel_source_version)
 key_files=("${guest_series[@]}" guest/kernel.config guest/kernel.sh)
+[ "$GUEST_VARIANT" = series ] && key_files+=(guest/patches/kernel.config)
 [ "$GUEST_VARIANT" = bench ] &&
 	key_files+=(guest/bench/Kbuild guest/bench/sdei_nmi_bench.c guest/bench/kernel.config)
 key="guest $GUEST_VARIANT $version $(content_hash "${key_files[@]}")"
@@ -55,6 +62,7 @@ mkdir -p "$GUEST_BUILD" "$GUEST_OUT"
 cp "$TOP/guest/kernel.config" "$GUEST_BUILD/guest.config"
 # make bench's guest can also run with pseudo-NMI, to measure its price.
 [ "$GUEST_VARIANT" = bench ] && cat "$TOP/guest/bench/kernel.config" >>"$GUEST_BUILD/guest.config"
+[ "$GUEST_VARIANT" = series ] && cat "$TOP/guest/patches/kernel.config" >>"$GUEST_BUILD/guest.config"
 "${gmake[@]}" -s KCONFIG_ALLCONFIG="$GUEST_BUILD/guest.config" allnoconfig
 check_config_fragment "$GUEST_BUILD/guest.config" "$GUEST_BUILD/.config"
 

@@ -24,3 +24,13 @@ grep -a -E '^(\||virtual counter)' "$OUT/bench.log" || die "the guest benchmark 
 log "bench: a Linux guest, SIGNAL to handler entry on another vCPU against an IPI round trip"
 grep -a 'sdei_nmi_bench: ' "$OUT/bench.log" | sed 's/^guest| \[ *[0-9.]*\] //' ||
 	die "the Linux guest's benchmark printed nothing (log: $OUT/bench.log)"
+log "bench: postcopy, one vCPU: a task writing 16 MiB that postcopy fetches page by page, and a counting task"
+grep -a -E '^guest\| (GUEST-TEST: postcopy|.*kvm-async-pf)' "$OUT/bench.log" ||
+	die "the postcopy guest printed nothing (log: $OUT/bench.log)"
+awk '/^guest\| GUEST-TEST: postcopy: .* the slowest took/ {
+	for (i = 1; i <= NF; i++) if ($i == "took") ms[++n] = $(i + 1)
+     }
+     END {
+	if (n == 2 && ms[2] > 0)
+		printf "writer'"'"'s slowest pass, with async PF against without: %.2fx (TCG)\n", ms[1] / ms[2]
+     }' "$OUT/bench.log"

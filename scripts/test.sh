@@ -73,13 +73,15 @@ else
 	fail "checkpatch --strict on patches/"
 fi
 
-# The guest runs unmodified Linux; only make bench's guest carries a
-# (test-only) patch.
-if (cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q "$TOP"/guest/bench/*.patch); then
-	pass "checkpatch --strict on guest/bench/"
-else
-	fail "checkpatch --strict on guest/bench/"
-fi
+# The guest series, and make bench's (test-only) guest patch.
+for dir in guest/patches guest/bench; do
+	mapfile -t guest_patches < <(ls "$TOP/$dir"/*.patch | grep -v '/0000-cover-letter.patch$')
+	if (cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q "${guest_patches[@]}"); then
+		pass "checkpatch --strict on $dir/"
+	else
+		fail "checkpatch --strict on $dir/"
+	fi
+done
 # The test modules are kernel code too, if no part of the series.
 if (cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict -q -f \
 	"$TOP"/selftests/modules/*.[ch]); then
@@ -146,6 +148,14 @@ done
 # commit, hyp entry) is the selftests', and each guest run costs minutes.
 ((${#guest_payload[@]})) &&
 	in_qemu "$TOP/guest/plan" vhe guest-vhe "the Linux guest" "${guest_payload[@]}"
+# Postcopy with the guest series, in both modes: each event entry is
+# committed to the guest's registers differently under nVHE.
+if ((${#guest_payload[@]})); then
+	for mode in vhe nvhe; do
+		in_qemu "$TOP/guest/plan.postcopy" "$mode" "postcopy-$mode" \
+			"the Linux guest in postcopy" "${guest_payload[@]}"
+	done
+fi
 # Nested vCPUs need FEAT_NV2: Debian's newest QEMU emulates this machine.
 in_qemu "$TOP/selftests/plan.nested" nested selftests-nested "selftests (nested vCPUs)"
 # Protected mode: the module loads and no VM gets SDEI.
