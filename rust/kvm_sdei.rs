@@ -87,6 +87,7 @@ impl Provider {
                 call: Some(call),
                 deliver: Some(deliver),
                 inject: Some(inject),
+                signal: Some(signal),
                 get_reg: Some(get_reg),
                 set_reg: Some(set_reg),
             },
@@ -488,6 +489,40 @@ unsafe extern "C" fn inject(
     state: *mut c_void,
     event: u32,
 ) -> c_int {
+    // SAFETY: as our caller's.
+    unsafe {
+        raise(vcpu, state, event, |signals, event| {
+            signals.inject(event).map(|()| true)
+        })
+    }
+}
+
+/// `kvm_sdei_ops::signal`: `KVM_NMI`, event 0 raised as a SIGNAL would, from any context.
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU and `state` what `vcpu_create()` returned for it.
+unsafe extern "C" fn signal(
+    vcpu: *mut bindings::kvm_vcpu,
+    state: *mut c_void,
+    event: u32,
+) -> c_int {
+    // SAFETY: as our caller's.
+    unsafe { raise(vcpu, state, event, Signals::host_signal) }
+}
+
+/// Raises `event` on the vCPU with `how`, which says whether to kick it;
+/// `-EAGAIN` if `how` refuses.
+///
+/// # Safety
+///
+/// `vcpu` is a live vCPU and `state` what `vcpu_create()` returned for it.
+unsafe fn raise(
+    vcpu: *mut bindings::kvm_vcpu,
+    state: *mut c_void,
+    event: u32,
+    how: impl FnOnce(&Signals, Event) -> Result<bool, sdei::abi::Error>,
+) -> c_int {
     let Some(event) = Event::from_number(event) else {
         return ENOENT.to_errno();
     };
@@ -498,9 +533,11 @@ unsafe extern "C" fn inject(
     let Some(per_vcpu) = (unsafe { PerVcpu::borrow(state) }) else {
         return EINVAL.to_errno();
     };
-    match per_vcpu.signals.inject(event) {
-        Ok(()) => {
-            ptr.kick();
+    match how(&per_vcpu.signals, event) {
+        Ok(kick) => {
+            if kick {
+                ptr.kick();
+            }
             0
         }
         Err(_) => EAGAIN.to_errno(),

@@ -68,14 +68,32 @@ impl Signals {
     /// pending changes nothing, writes nothing and kicks nobody: a guest
     /// looping on SIGNAL costs its target one exit, not one per call.
     pub fn signal(&self, event: Event) -> bool {
+        self.host_signal(event).unwrap_or(false)
+    }
+
+    /// An NMI from the host (`KVM_NMI`): [`Self::signal`]'s rules, except
+    /// that the host learns when the event is not registered, where a
+    /// guest's signal is lost without a word (as on TF-A).
+    ///
+    /// Returns whether the vCPU must be kicked, as [`Self::signal`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Denied`] if the event is not registered on this vCPU.
+    pub fn host_signal(&self, event: Event) -> Result<bool, Error> {
         let bit = u32::from(event.bit());
-        self.word
+        let registered = |word: u32| word >> REGISTERED_SHIFT & bit != 0;
+        match self
+            .word
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {
-                let registered = word >> REGISTERED_SHIFT & bit != 0;
                 let pending = word >> PENDING_SHIFT & bit != 0;
-                (registered && !pending).then_some(word | bit << PENDING_SHIFT)
-            })
-            .is_ok_and(|before| field(before, ACCEPTING_SHIFT) & event.bit() != 0)
+                (registered(word) && !pending).then_some(word | bit << PENDING_SHIFT)
+            }) {
+            Ok(before) => Ok(field(before, ACCEPTING_SHIFT) & event.bit() != 0),
+            // Already pending: nothing changes, nobody is kicked.
+            Err(word) if registered(word) => Ok(false),
+            Err(_) => Err(Error::Denied),
+        }
     }
 
     /// Makes `event` pending for the host, if the vCPU takes it now.

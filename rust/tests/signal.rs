@@ -107,3 +107,45 @@ fn signal_kicks_only_when_it_makes_the_event_pending() {
     assert_eq!(vm.kicks, [1, 1], "one kick per pending state change");
     assert_eq!(vm.signals[1].pending(), Event::SOFTWARE_SIGNALLED.bit());
 }
+
+#[test]
+fn host_signal_to_a_vcpu_without_event_0_registered_is_refused_and_changes_nothing() {
+    let vm = Machine::new(1);
+    let before = (vm.signals[0].pending(), vm.signals[0].registered());
+    assert_eq!(
+        vm.signals[0].host_signal(Event::SOFTWARE_SIGNALLED),
+        Err(Error::Denied)
+    );
+    assert_eq!(
+        (vm.signals[0].pending(), vm.signals[0].registered()),
+        before
+    );
+}
+
+#[test]
+fn host_signal_is_held_like_a_signal_and_kicks_only_when_it_makes_the_event_pending() {
+    let mut vm = Machine::new(1);
+    vm.ready(0, Event::SOFTWARE_SIGNALLED);
+    assert_eq!(
+        vm.signals[0].host_signal(Event::SOFTWARE_SIGNALLED),
+        Ok(true)
+    );
+    // Pending already: accepted, no second kick.
+    assert_eq!(
+        vm.signals[0].host_signal(Event::SOFTWARE_SIGNALLED),
+        Ok(false)
+    );
+    assert_eq!(vm.signals[0].pending(), 0b1);
+    assert_eq!(vm.enter(0), Some(Event::SOFTWARE_SIGNALLED));
+    // Its handler runs: the next NMI is held, pending, and kicks once more
+    // as a SIGNAL would.
+    assert_eq!(
+        vm.signals[0].host_signal(Event::SOFTWARE_SIGNALLED),
+        Ok(true)
+    );
+    assert_eq!(
+        vm.signals[0].host_signal(Event::SOFTWARE_SIGNALLED),
+        Ok(false)
+    );
+    assert_eq!(vm.signals[0].pending(), 0b1);
+}

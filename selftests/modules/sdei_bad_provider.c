@@ -92,6 +92,11 @@ static int bad_inject(struct kvm_vcpu *vcpu, void *state, u32 event)
 	return -ENOENT;
 }
 
+static int bad_signal(struct kvm_vcpu *vcpu, void *state, u32 event)
+{
+	return -ENOENT;
+}
+
 static int bad_get_reg(struct kvm_vcpu *vcpu, void *state, u64 id, u64 *val)
 {
 	*val = id == KVM_REG_ARM_SDEI_STATUS ? KVM_REG_ARM_SDEI_STATUS_MASKED : 0;
@@ -111,6 +116,7 @@ static int bad_set_reg(struct kvm_vcpu *vcpu, void *state, u64 id, u64 val)
 	.call = bad_call,				\
 	.deliver = bad_deliver,				\
 	.inject = bad_inject,				\
+	.signal = bad_signal,				\
 	.get_reg = bad_get_reg,				\
 	.set_reg = bad_set_reg,				\
 }
@@ -121,7 +127,7 @@ static const struct kvm_sdei_ops second_ops = BAD_OPS;
 /* Each table lacks one member KVM needs. */
 static struct kvm_sdei_ops incomplete[] = {
 	BAD_OPS, BAD_OPS, BAD_OPS, BAD_OPS, BAD_OPS,
-	BAD_OPS, BAD_OPS, BAD_OPS, BAD_OPS,
+	BAD_OPS, BAD_OPS, BAD_OPS, BAD_OPS, BAD_OPS,
 };
 
 static int __init bad_provider_init(void)
@@ -137,8 +143,9 @@ static int __init bad_provider_init(void)
 	incomplete[4].call = NULL;
 	incomplete[5].deliver = NULL;
 	incomplete[6].inject = NULL;
-	incomplete[7].get_reg = NULL;
-	incomplete[8].set_reg = NULL;
+	incomplete[7].signal = NULL;
+	incomplete[8].get_reg = NULL;
+	incomplete[9].set_reg = NULL;
 
 	if (kvm_sdei_register_provider(NULL) != -EINVAL)
 		accepted = "no ops";
