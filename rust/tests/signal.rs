@@ -124,28 +124,17 @@ fn host_signal_to_a_vcpu_without_event_0_registered_is_refused_and_changes_nothi
 
 #[test]
 fn host_signal_is_held_like_a_signal_and_kicks_only_when_it_makes_the_event_pending() {
+    let nmi = |vm: &Machine| vm.signals[0].host_signal(Event::SOFTWARE_SIGNALLED);
     let mut vm = Machine::new(1);
     vm.ready(0, Event::SOFTWARE_SIGNALLED);
-    assert_eq!(
-        vm.signals[0].host_signal(Event::SOFTWARE_SIGNALLED),
-        Ok(true)
-    );
+    assert_eq!(nmi(&vm), Ok(true));
     // Pending already: accepted, no second kick.
-    assert_eq!(
-        vm.signals[0].host_signal(Event::SOFTWARE_SIGNALLED),
-        Ok(false)
-    );
+    assert_eq!(nmi(&vm), Ok(false));
     assert_eq!(vm.signals[0].pending(), 0b1);
     assert_eq!(vm.enter(0), Some(Event::SOFTWARE_SIGNALLED));
     // Its handler runs: the next NMI is held, pending, and kicks once more
     // as a SIGNAL would.
-    assert_eq!(
-        vm.signals[0].host_signal(Event::SOFTWARE_SIGNALLED),
-        Ok(true)
-    );
-    assert_eq!(
-        vm.signals[0].host_signal(Event::SOFTWARE_SIGNALLED),
-        Ok(false)
-    );
+    assert_eq!(nmi(&vm), Ok(true));
+    assert_eq!(nmi(&vm), Ok(false));
     assert_eq!(vm.signals[0].pending(), 0b1);
 }
