@@ -32,10 +32,15 @@ SPEC
 [ -f "$out/sdei_nmi_bench.ko" ] &&
 	echo "file /sdei_nmi_bench.ko $out/sdei_nmi_bench.ko 0644 0 0" >>"$out/initrd.spec"
 "$gen_init_cpio" "$out/initrd.spec" >"$out/initrd.cpio"
+# kdump's crash kernel, which run.sh appends to the initramfs of the runs
+# that load it: every other boot would unpack it for nothing.
+echo "file /capture-Image $out/Image 0644 0 0" >"$out/capture.spec"
+"$gen_init_cpio" "$out/capture.spec" >"$out/capture.cpio"
 cat >"$out/payload.spec" <<SPEC
 dir /guest 0755 0 0
 file /guest/Image $out/Image 0644 0 0
 file /guest/initrd.cpio $out/initrd.cpio 0644 0 0
+file /guest/capture.cpio $out/capture.cpio 0644 0 0
 file /guest/run.sh $TOP/guest/run.sh 0755 0 0
 file /guest/bare.elf $out/bare.elf 0644 0 0
 SPEC

@@ -17,9 +17,23 @@
  *                         over and over, and one that counts, until a line
  *                         on the console asks for the report (run.sh
  *                         migrates the guest in postcopy meanwhile)
+ *   guest_test.hostnmi    instead, CPU 1 stuck while the host sends an NMI
+ *   guest_test.panic      with hostnmi, then arm_sdei_nmi.unknown_nmi_panic=1
+ *                         and CPU 1 stuck again, for the host's next NMI
+ *   guest_test.crash      last, CPU 1 stuck while CPU 0 panics (sysrq-c)
+ *   guest_test.kdump      with crash or hostnmi: first load /capture-Image
+ *                         as the crash kernel (crashkernel= reserves it),
+ *                         with this program as its /init
+ *   guest_test.capture    the crash kernel's: list the register notes of
+ *                         /proc/vmcore (run.sh finds the stuck CPU's)
+ *
+ * While CPU 1 spins, the console may lag: run.sh times the host's NMI from
+ * the marker before the spin.
  */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -29,6 +43,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/procfs.h>
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -37,6 +52,8 @@
 
 #define STUCK_CPU	1
 #define TRIGGER_CPU	0
+/* Longer than a panic takes to reach its crash stop: CPU 1 must still spin. */
+#define CRASH_SPIN_SECONDS	40
 
 static char cmdline[4096];
 static int kmsg = -1;
@@ -154,6 +171,166 @@ static unsigned long voluntary_switches(pid_t pid)
 }
 
 /*
+ * The address range of function @name, of @module ("" for the kernel's
+ * own): from its address to the next symbol of the same image.
+ */
+static bool symbol_range(const char *name, const char *module,
+			 unsigned long *start, unsigned long *end)
+{
+	unsigned long addr, next = ~0UL;
+	char line[256], sym[128], mod[128];
+	FILE *f = fopen("/proc/kallsyms", "r");
+	int pass;
+
+	*start = 0;
+	for (pass = 0; f && pass < 2; pass++) {
+		rewind(f);
+		while (fgets(line, sizeof(line), f)) {
+			mod[0] = '\0';
+			if (sscanf(line, "%lx %*s %127s [%127[^]]]", &addr, sym, mod) < 2 ||
+			    strcmp(mod, module))
+				continue;
+			if (pass == 0 && !strcmp(sym, name))
+				*start = addr;
+			else if (pass == 1 && addr > *start && addr < next)
+				next = addr;
+		}
+		if (!*start)
+			break;
+	}
+	if (f)
+		fclose(f);
+	*end = next;
+	return *start && next != ~0UL;
+}
+
+/* One entry of a newc cpio archive. */
+static void cpio_entry(FILE *f, const char *name, unsigned int mode,
+		       unsigned int rdev_major, unsigned int rdev_minor,
+		       const void *data, size_t size)
+{
+	static unsigned int ino = 1;
+	size_t namesize = strlen(name) + 1;
+	static const char zeros[4];
+
+	fprintf(f, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X",
+		ino++, mode, 0, 0, 1, 0, size, 0, 0, rdev_major, rdev_minor, namesize, 0);
+	fwrite(name, 1, namesize, f);
+	fwrite(zeros, 1, (4 - (110 + namesize) % 4) % 4, f);
+	fwrite(data, 1, size, f);
+	fwrite(zeros, 1, (4 - size % 4) % 4, f);
+}
+
+/*
+ * Where CPU 1 spins, for run.sh to find in the vmcore's register notes:
+ * the task that loads test_lockup, in test_wait() or in the delay loop
+ * it runs (mdelay(): __delay() and __delay_cycles()).
+ */
+static void mark_spin(pid_t pid)
+{
+	static const char *const spin[][2] = {
+		{ "test_wait", "test_lockup" }, { "__delay", "" }, { "__delay_cycles", "" },
+	};
+	unsigned long start, end;
+	char line[256];
+	int len, i;
+
+	len = snprintf(line, sizeof(line), "spin: pid %d, at", pid);
+	for (i = 0; i < 3; i++) {
+		if (!symbol_range(spin[i][0], spin[i][1], &start, &end)) {
+			snprintf(line, sizeof(line), "spin: %s() not found", spin[i][0]);
+			break;
+		}
+		len += snprintf(line + len, sizeof(line) - len, " %lx-%lx", start, end);
+	}
+	mark(line);
+}
+
+/*
+ * kdump: the crash kernel is /capture-Image with an initramfs of this
+ * program alone, loaded with kexec_file_load (no kexec-tools needed).
+ */
+static void load_crash_kernel(void)
+{
+	static const char cmd[] = "console=ttyAMA0 maxcpus=1 reset_devices panic=-1 "
+				  "printk.devkmsg=on guest_test.capture";
+	static char self[4 << 20];
+	int kfd, ifd;
+	size_t n;
+	FILE *f;
+
+	f = fopen("/init", "r");
+	n = f ? fread(self, 1, sizeof(self), f) : 0;
+	if (f)
+		fclose(f);
+	f = fopen("/capture.cpio", "w");
+	if (!f || !n || n == sizeof(self)) {
+		mark("kdump: cannot pack the crash kernel's initramfs");
+		return;
+	}
+	cpio_entry(f, "dev", 040755, 0, 0, NULL, 0);
+	cpio_entry(f, "dev/console", 020600, 5, 1, NULL, 0);
+	cpio_entry(f, "proc", 040755, 0, 0, NULL, 0);
+	cpio_entry(f, "init", 0100755, 0, 0, self, n);
+	cpio_entry(f, "TRAILER!!!", 0, 0, 0, NULL, 0);
+	fclose(f);
+	kfd = open("/capture-Image", O_RDONLY);
+	ifd = open("/capture.cpio", O_RDONLY);
+	if (syscall(SYS_kexec_file_load, kfd, ifd, sizeof(cmd), cmd, 2 /* ON_CRASH */))
+		printf("kexec_file_load: %s\n", strerror(errno));
+	else
+		mark("kdump: the crash kernel is loaded");
+}
+
+/* The crash kernel: which CPUs' registers the vmcore holds, and where. */
+static void report_vmcore(void)
+{
+	unsigned int notes = 0;
+	char line[160];
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd, i;
+
+	fd = open("/proc/vmcore", O_RDONLY);
+	if (fd < 0 || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh)) {
+		mark("vmcore: cannot read /proc/vmcore");
+		return;
+	}
+	for (i = 0; i < eh.e_phnum; i++) {
+		char *buf, *p;
+
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) != sizeof(ph) ||
+		    ph.p_type != PT_NOTE)
+			continue;
+		buf = malloc(ph.p_filesz);
+		if (!buf || pread(fd, buf, ph.p_filesz, ph.p_offset) != (ssize_t)ph.p_filesz) {
+			free(buf);
+			continue;
+		}
+		for (p = buf; p + sizeof(Elf64_Nhdr) <= buf + ph.p_filesz;) {
+			Elf64_Nhdr *nh = (Elf64_Nhdr *)p;
+			char *desc = p + sizeof(*nh) + ((nh->n_namesz + 3) & ~3);
+
+			if (nh->n_type == NT_PRSTATUS &&
+			    nh->n_descsz >= sizeof(struct elf_prstatus)) {
+				struct elf_prstatus *st = (struct elf_prstatus *)desc;
+				unsigned long pc = st->pr_reg[32];
+
+				snprintf(line, sizeof(line),
+					 "vmcore: register note %u: pid %d, pc %lx", notes++,
+					 st->pr_pid, pc);
+				mark(line);
+			}
+			p = desc + ((nh->n_descsz + 3) & ~3);
+		}
+		free(buf);
+	}
+	snprintf(line, sizeof(line), "vmcore: %u register notes", notes);
+	mark(line);
+	close(fd);
+}
+
+/*
  * The writer dirties its memory all the time, so that postcopy leaves it
  * behind: on the destination, each of its pages comes only when touched.
  * The counter's rate during the writer's slowest pass, against its rate
@@ -250,6 +427,13 @@ int main(void)
 		close(fd);
 	}
 	secs = spin_seconds();
+
+	if (strstr(cmdline, "guest_test.capture")) {
+		mark("the crash kernel");
+		report_vmcore();
+		mark("done");
+		reboot(RB_POWER_OFF);
+	}
 	pin_to(TRIGGER_CPU);
 
 	if (strstr(cmdline, "guest_test.bench")) {
@@ -266,6 +450,31 @@ int main(void)
 	p = strstr(cmdline, "guest_test.postcopy=");
 	if (p) {
 		postcopy(strtoul(p + strlen("guest_test.postcopy="), NULL, 10));
+		mark("done");
+		sync();
+		reboot(RB_POWER_OFF);
+	}
+
+	if (strstr(cmdline, "guest_test.kdump"))
+		load_crash_kernel();
+
+	/* The host sends its NMI while CPU 1 spins; CPU 0 waits for CPU 1. */
+	if (strstr(cmdline, "guest_test.hostnmi")) {
+		mark("CPU 1 gets stuck with interrupts masked");
+		pid = start_stuck_cpu(secs);
+		sleep(2);
+		mark_spin(pid);
+		wait_stuck_cpu(pid);
+		mark("CPU 1 is released");
+		if (strstr(cmdline, "guest_test.panic")) {
+			write_file("/sys/module/arm_sdei_nmi/parameters/unknown_nmi_panic", "1");
+			mark("unknown_nmi_panic=1: CPU 1 gets stuck again");
+			pid = start_stuck_cpu(CRASH_SPIN_SECONDS);
+			sleep(2);
+			mark_spin(pid);
+			wait_stuck_cpu(pid);
+			mark("CPU 1 is released, and no panic came");
+		}
 		mark("done");
 		sync();
 		reboot(RB_POWER_OFF);
@@ -296,6 +505,16 @@ int main(void)
 		wait_stuck_cpu(pid);
 		write_file("/proc/sys/kernel/nmi_watchdog", "0");
 		mark("CPU 1 is released from the lockup");
+	}
+
+	if (strstr(cmdline, "guest_test.crash")) {
+		mark("CPU 1 gets stuck with interrupts masked, for the crash");
+		pid = start_stuck_cpu(CRASH_SPIN_SECONDS);
+		sleep(2);
+		mark_spin(pid);
+		mark("CPU 0 panics (sysrq-c)");
+		write_file("/proc/sysrq-trigger", "c");
+		mark("the panic returned");
 	}
 
 	mark("done");

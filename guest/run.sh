@@ -3,9 +3,11 @@
 # Debian's unmodified qemu-system-aarch64 (KVM, the provider loaded) and
 # judges what the guest kernel printed. Each command is one plan step:
 #
-#   run.sh boot NAME sdei|none SPIN [lockup]
+#   run.sh boot NAME sdei|none SPIN [lockup] [crash [kdump]]
 #       boot a guest with (sdei) or without (none) the /firmware/sdei node;
-#       CPU 1 is stuck for SPIN seconds; the console goes to /tmp/NAME.log
+#       CPU 1 is stuck for SPIN seconds; the console goes to /tmp/NAME.log;
+#       with crash, last CPU 1 is stuck again and CPU 0 panics; with kdump,
+#       into a crash kernel that lists the vmcore's register notes
 #   run.sh migrate NAME SPIN
 #       boot a guest with SDEI, stop it, migrate it to a file, continue it
 #       in a second QEMU, then run the backtrace test there
@@ -28,7 +30,18 @@
 #       ran in its stead
 #   run.sh bench
 #       make bench's guest (KVM_SDEI_GUEST_VARIANT=bench): sdei_nmi_bench.ko
+#   run.sh hostnmi NAME MACHINE-OPTION series|upstream [kdump] [panic]
+#       our QEMU (qemu/), with MACHINE-OPTION (sdei=auto or sdei=off), and
+#       the guest series' kernel or the unmodified one: CPU 1 is stuck, and
+#       the monitor's nmi command goes to CPU 0; with panic, then the guest
+#       sets arm_sdei_nmi.unknown_nmi_panic=1, CPU 1 is stuck again, and a
+#       second nmi follows
+#   run.sh expect-stop|expect-no-stop|expect-host-nmi|expect-no-host-nmi|
+#          expect-nmi-refused|expect-host-nmi-panic|expect-vmcore-stuck|
+#          expect-vmcore-no-stuck NAME
 QEMU=/usr/bin/qemu-system-aarch64
+# Ours: Debian's QEMU source with qemu/patches/ (qemu/build.sh).
+NMI_QEMU=/qemu/bin/qemu-system-aarch64
 BOOT_TIMEOUT=300
 
 # A failed step leaves no QEMU behind: the next step, and rmmod, would
@@ -64,7 +77,7 @@ SPINNING_FUNCTION='test_wait+0x'
 SMP=2
 
 machine_args() {
-	echo "-M virt,gic-version=3 -accel kvm -cpu host -smp $SMP -m 256M" \
+	echo "-M virt,gic-version=3${MACHINE_OPTION:+,$MACHINE_OPTION} -accel kvm -cpu host -smp $SMP -m 256M" \
 		"-nodefaults -display none -no-reboot"
 }
 
@@ -76,7 +89,9 @@ append() { # spin, then lockup and/or wait
 	for opt; do
 		case $opt in
 		# Kernel parameters of the guest's own, as they are.
-		irqchip.* | no-kvmapf) a="$a $opt" ;;
+		irqchip.* | no-kvmapf | arm_sdei_nmi.*) a="$a $opt" ;;
+		# kdump: the crash kernel's memory, and /init loads it.
+		kdump) a="$a crashkernel=64M guest_test.kdump" ;;
 		*) a="$a guest_test.$opt" ;;
 		esac
 	done
@@ -113,11 +128,17 @@ launch() { # name qemu-args...
 }
 
 start_qemu() { # name sdei|none append [extra...]
-	local name=$1 dtb= app=$3
+	local name=$1 dtb= app=$3 initrd=/guest/initrd.cpio
 	[ "$2" = sdei ] && dtb="-dtb /tmp/sdei-smp$SMP.dtb"
 	shift 3
+	# kdump's crash kernel comes only where /init loads it.
+	case " $app " in
+	*" guest_test.kdump "*)
+		initrd=/tmp/initrd-kdump.cpio
+		[ -f $initrd ] || cat /guest/initrd.cpio /guest/capture.cpio >$initrd ;;
+	esac
 	# shellcheck disable=SC2046,SC2086
-	launch "$name" $(machine_args) -kernel "${IMAGE:-/guest/Image}" -initrd /guest/initrd.cpio \
+	launch "$name" $(machine_args) -kernel "${IMAGE:-/guest/Image}" -initrd $initrd \
 		$dtb -append "$app" "$@"
 }
 
@@ -168,8 +189,47 @@ cmd_boot() { # name sdei|none spin [options]
 	make_sdei_dtb
 	start=$(date +%s)
 	start_qemu "$name" "$dt" "$(append "$spin" "$@")"
-	judge_run "$name"
+	case " $* " in
+	*" crash "*) judge_panic "$name" ;;
+	*) judge_run "$name" ;;
+	esac
 	echo "guest run $name took $(($(date +%s) - start))s"
+}
+
+# A guest that panics reboots, and -no-reboot makes QEMU exit.
+judge_panic() { # name
+	wait_exit "$1" "$BOOT_TIMEOUT" || { tail -40 "/tmp/$1.log" | show; fail "$1: the guest did not panic"; }
+	grep -q "Kernel panic - not syncing" "/tmp/$1.log" ||
+		{ tail -40 "/tmp/$1.log" | show; fail "$1: QEMU exited, but the guest did not panic"; }
+	echo "guest run $1: panicked; $(grep -c . "/tmp/$1.log") console lines in /tmp/$1.log"
+}
+
+# The console may lag while CPU 1 spins, so each NMI is timed from the
+# marker before a spin: 4 s into it, once /init has had its 2 s to load
+# test_lockup there.
+nmi_into_spin() { # name marker
+	wait_for "/tmp/$1.log" "GUEST-TEST: $2" "$BOOT_TIMEOUT" ||
+		{ tail -20 "/tmp/$1.log" | show; cat "/tmp/$1.qemu-err"; fail "$1: no '$2'"; }
+	sleep 4
+	monitor "$1" nmi
+	echo "hostnmi: $1: the monitor's nmi command sent, on CPU 0"
+}
+
+cmd_hostnmi() { # name machine-option series|upstream [option...]
+	local name=$1
+	QEMU=$NMI_QEMU MACHINE_OPTION=$2 IMAGE=/guest/Image
+	[ "$3" = series ] && IMAGE=/guest/Image-series
+	shift 3
+	start_qemu "$name" none "$(append 10 hostnmi "$@")"
+	nmi_into_spin "$name" "CPU 1 gets stuck with interrupts masked"
+	case " $* " in
+	*" panic "*)
+		nmi_into_spin "$name" "unknown_nmi_panic=1: CPU 1 gets stuck again"
+		judge_panic "$name" ;;
+	*) judge_run "$name" ;;
+	esac
+	tr -d '\r' <"/tmp/$name.mon.log" | grep -v -e '^(qemu)' -e '^QEMU .* monitor' | grep . |
+		sed 's/^/qemu monitor| /'
 }
 
 # Stops the guest, migrates it to FILE and quits its QEMU.
@@ -404,6 +464,61 @@ cmd_expect() { # what name
 			{ show </tmp/judged; fail "$2: the detector did not report CPU 1"; }
 		echo "$2: the hard lockup detector reported CPU 1"
 		cpu1_backtrace </tmp/judged | expect "$2" "CPU 1's stack in the lockup report" $want "$SPINNING_FUNCTION" ;;
+	stop | no-stop)
+		want=present; [ "$1" = stop ] || want=absent
+		tr -d '\r' <"$log" | grep -E 'SMP:|Kernel panic' >/tmp/judged
+		grep -q "Kernel panic - not syncing: sysrq triggered crash" /tmp/judged ||
+			{ show </tmp/judged; fail "$2: the guest did not panic from sysrq-c"; }
+		if [ "$1" = stop ]; then
+			expect "$2" "the last rung of the stop" present "retry stop with SDEI NMI for CPUs 1" </tmp/judged
+		fi
+		expect "$2" "CPU 1 left running" "$([ "$1" = stop ] && echo absent || echo present)" \
+			"failed to stop secondary CPUs 1" </tmp/judged ;;
+	host-nmi | no-host-nmi)
+		want=present; [ "$1" = host-nmi ] || want=absent
+		section "$log" "CPU 1 gets stuck" "CPU 1 is released" >/tmp/judged
+		grep -q "GUEST-TEST: CPU 1 is released" /tmp/judged || fail "$2: the phase did not end"
+		grep -E 'NMI from the hypervisor|NMI backtrace for cpu' /tmp/judged |
+			expect "$2" "the guest's report" $want "NMI from the hypervisor on CPU 0"
+		cpu1_backtrace </tmp/judged | expect "$2" "CPU 1's backtrace, while stuck" $want "$SPINNING_FUNCTION" ;;
+	nmi-refused)
+		tr -d '\r' <"/tmp/$2.mon.log" | grep -v '^(qemu)' |
+			expect "$2" "QEMU's answer to nmi" present "this machine has no NMI without SDEI" ;;
+	vmcore-stuck | vmcore-no-stuck)
+		tr -d '\r' <"$log" | grep -E 'kdump:|crash kernel|vmcore:|spin:|Starting crashdump kernel' >/tmp/judged
+		show </tmp/judged
+		grep -q "GUEST-TEST: kdump: the crash kernel is loaded" /tmp/judged ||
+			{ show </tmp/judged; fail "$2: the crash kernel was not loaded"; }
+		grep -q "GUEST-TEST: vmcore: [0-9]* register notes" /tmp/judged ||
+			{ show </tmp/judged; fail "$2: the crash kernel did not report the vmcore"; }
+		# The stuck task's note, at a PC in its spin, as the first kernel
+		# placed it (the last spin's line: a module loaded again may move).
+		spin=$(tr -d '\r' <"$log" | sed -n 's/.*GUEST-TEST: spin: pid \([0-9]*\), at \(.*\)$/\1 \2/p' | tail -1)
+		[ -n "$spin" ] || fail "$2: the guest did not say where CPU 1 spins"
+		notes=0 spinning=0
+		for note in $(sed -n 's/.*vmcore: register note [0-9]*: pid \([0-9-]*\), pc \([0-9a-f]*\).*/\1:\2/p' /tmp/judged); do
+			notes=$((notes + 1))
+			[ "${note%:*}" = "${spin%% *}" ] || continue
+			pc=${note#*:}
+			for range in ${spin#* }; do
+				# Kernel addresses are negative as 64-bit signed numbers; their order holds.
+				[ $((0x$pc >= 0x${range%-*} && 0x$pc < 0x${range#*-})) = 1 ] && spinning=$((spinning + 1))
+			done
+		done
+		echo "$2: the vmcore holds $notes CPUs' registers; $spinning of task ${spin%% *} in its spin"
+		if [ "$1" = vmcore-stuck ]; then
+			[ "$notes" = 2 ] && [ "$spinning" = 1 ] ||
+				fail "$2: want 2 CPUs' registers, CPU 1's in its spin"
+		else
+			[ "$notes" = 1 ] && [ "$spinning" = 0 ] ||
+				fail "$2: want the panicking CPU's registers alone"
+		fi ;;
+	host-nmi-panic)
+		tr -d '\r' <"$log" | grep -E 'NMI from the hypervisor|SMP:|Kernel panic|NMI backtrace for cpu 1' >/tmp/judged
+		# The pattern leaves "Kernel panic" out: the host's own log must not show it.
+		expect "$2" "the guest's panic" present "not syncing: NMI from the hypervisor" </tmp/judged
+		expect "$2" "CPU 1 stopped through SDEI" present "retry stop with SDEI NMI for CPUs 1" </tmp/judged
+		expect "$2" "CPU 1 left running" absent "failed to stop secondary CPUs" </tmp/judged ;;
 	postcopy-async | postcopy-sync)
 		want=present; [ "$1" = postcopy-async ] || want=absent
 		tr -d '\r' <"/tmp/$2-src.log" | grep 'kvm-async-pf' >/tmp/judged
@@ -476,6 +591,7 @@ cmd_bench() {
 
 case $1 in
 boot) shift; cmd_boot "$@" ;;
+hostnmi) shift; cmd_hostnmi "$@" ;;
 bench) cmd_bench ;;
 postcopy) shift; cmd_postcopy "$@" ;;
 demo) cmd_demo ;;

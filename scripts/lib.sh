@@ -65,6 +65,13 @@ mapfile -t SERIES < <(cd "$TOP" && ls patches/*.patch | grep -v '^patches/0000-c
 # Hash of files' contents (and names), for cache keys.
 content_hash() { (cd "$TOP" && sha256sum "$@" | sha256sum | cut -c1-16); }
 
+# The test machine's /init (scripts/init.c), rebuilt when it changes.
+build_test_init() {
+	if [ ! -x "$OUT/init" ] || [ "$TOP/scripts/init.c" -nt "$OUT/init" ]; then
+		aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$OUT/init" "$TOP/scripts/init.c"
+	fi
+}
+
 # The kernel's own cpio packer, built once; prints its path.
 build_gen_init_cpio() {
 	if [ ! -x "$CACHE/gen_init_cpio" ]; then
@@ -96,13 +103,13 @@ apply_on_base() { # tree branch patch...
 	for p; do
 		git -C "$tree" -c user.name=kvm-sdei -c user.email=kvm-sdei@localhost \
 			am -q --whitespace=nowarn "$TOP/$p" ||
-			die "$p does not apply to $KERNEL_PACKAGE $(cat "$KSRC/.kvm-sdei-version")"
+			die "$p does not apply to $(git -C "$tree" log -1 --format=%s base)"
 	done
 }
 
 # Sets APT_CONFIG to an apt state of our own under $1, for Debian suite
-# $2 (bookworm, or trixie with trixie-backports preferred) and
-# architecture $3, and updates its lists once. The machine's sources,
+# $2 (bookworm, trixie with trixie-backports preferred, or sid-source:
+# sid's source packages) and architecture $3, and updates its lists once. The machine's sources,
 # lists and dpkg are never touched.
 debian_apt() { # dir suite arch
 	local dir=$1 suite=$2 arch=$3 key=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -113,13 +120,14 @@ debian_apt() { # dir suite arch
 		"$key" bookworm "$key" bookworm-updates ;;
 	trixie) printf 'deb [signed-by=%s] http://deb.debian.org/debian %s main\n' \
 		"$key" trixie "$key" trixie-backports ;;
+	# Source packages only (qemu/build.sh).
+	sid-source) printf 'deb-src [signed-by=%s] http://deb.debian.org/debian sid main\n' "$key" ;;
 	*) die "debian_apt: unknown suite $suite" ;;
 	esac >"$dir/sources.list"
 	cat >"$dir/apt.conf" <<-CONF
 	APT::Architecture "$arch";
 	APT::Architectures { "$arch"; };
 	APT::Sandbox::User "root";
-	APT::Default-Release "${suite/trixie/trixie-backports}";
 	Dir::State "$dir/state";
 	Dir::State::status "$dir/state/status";
 	Dir::Cache "$dir/cache";
@@ -128,6 +136,9 @@ debian_apt() { # dir suite arch
 	Dir::Etc::Preferences "$dir/none";
 	Dir::Etc::PreferencesParts "$dir/none";
 	CONF
+	case $suite in
+	bookworm | trixie) echo "APT::Default-Release \"${suite/trixie/trixie-backports}\";" >>"$dir/apt.conf" ;;
+	esac
 	export APT_CONFIG=$dir/apt.conf
 	# Lists older than a day may name packages the mirror has dropped.
 	if [ -z "$(find "$dir/updated" -mmin -1440 2>/dev/null)" ]; then

@@ -37,9 +37,7 @@ nested) mode_args=kvm-arm.mode=nested
 esac
 
 # /init and the cpio tool are ours and the kernel's, built once.
-if [ ! -x "$OUT/init" ] || [ "$TOP/scripts/init.c" -nt "$OUT/init" ]; then
-	aarch64-linux-gnu-gcc -static -O2 -Wall -Werror -o "$OUT/init" "$TOP/scripts/init.c"
-fi
+build_test_init
 gen_init_cpio=$(build_gen_init_cpio)
 
 spec=$OUT/$name.cpio-spec
