@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 PACKAGES=(clang-19 lld-19 llvm-19 libclang-19-dev gcc-aarch64-linux-gnu
 	  libc6-dev-arm64-cross qemu-system-arm bc flex bison libelf-dev
 	  libssl-dev cpio kmod rsync xz-utils python3-ply python3-git
-	  valgrind)
+	  valgrind dpkg-dev pkgconf python3-venv)
 BINDGEN_VERSION=0.71.1
 CARGO_FUZZ_VERSION=0.13.2
 
