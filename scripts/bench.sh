@@ -20,7 +20,16 @@ log "bench: guest round trips (QEMU TCG: ratios count, absolute times do not)"
 KVM_SDEI_GUEST_VARIANT=bench "$TOP/guest/build.sh"
 "$TOP/scripts/qemu.sh" "$TOP/scripts/bench.plan" vhe bench \
 	"$VMM_CPIO" "$CACHE/out-guest-bench/payload.cpio" >/dev/null || true
-grep -a -E '^(\||virtual counter)' "$OUT/bench.log" || die "the guest benchmark printed nothing (log: $OUT/bench.log)"
+section() {
+	awk -v t="/tests/$1" '{ sub(/\r$/, "") } $0 == "# run " t || index($0, "# run " t " ") == 1 { on = 1; next } /^# \/tests\/.* took/ { on = 0 } on' \
+		"$OUT/bench.log" | grep -a -v -e '^\[' -e '^Random seed' | grep . ||
+		die "$1 printed nothing (log: $OUT/bench.log)"
+}
+section sdei_bench
+log "bench: SDEI against the GIC, vCPU to vCPU and host to vCPU, with exits and kicks from the tracepoints"
+section sdei_latency_bench
+log "bench: async PF, one vCPU: task A reads pages userfaultfd brings after a fixed delay, task B works (TCG)"
+section sdei_apf_bench
 log "bench: a Linux guest, SIGNAL to handler entry on another vCPU against an IPI round trip"
 grep -a 'sdei_nmi_bench: ' "$OUT/bench.log" | sed 's/^guest| \[ *[0-9.]*\] //' ||
 	die "the Linux guest's benchmark printed nothing (log: $OUT/bench.log)"

@@ -47,8 +47,14 @@ mkdir -p "$KBUILD"
 fragment=$KBUILD/kvm-sdei.config
 case $VARIANT in
 bench)
-	grep -v -E '^CONFIG_(DEBUG_KERNEL|PROVE_LOCKING|DEBUG_ATOMIC_SLEEP|DEBUG_LIST)=' \
-		"$TOP/scripts/kernel.config" >"$fragment" ;;
+	# Without lockdep, nothing selects TRACING: ask for the event
+	# tracer, whose tracepoints make bench counts exits and kicks by.
+	{
+		grep -v -E '^CONFIG_(DEBUG_KERNEL|PROVE_LOCKING|DEBUG_ATOMIC_SLEEP|DEBUG_LIST)=' \
+			"$TOP/scripts/kernel.config"
+		echo CONFIG_FTRACE=y
+		echo CONFIG_ENABLE_DEFAULT_TRACERS=y
+	} >"$fragment" ;;
 kasan)
 	cat "$TOP/scripts/kernel.config" - >"$fragment" <<-CONFIG
 	CONFIG_KASAN=y

@@ -5,11 +5,22 @@
 source "$(dirname "$0")/lib.sh"
 
 src=$CACHE/module-$VARIANT
-mkdir -p "$src"
+tm=$CACHE/test-modules-$VARIANT
+# A changed kernel config can change struct module, and Kbuild does not
+# rebuild an external module's .module-common.o for it: start afresh.
+kernel_key=$(cat "$KBUILD/.kvm-sdei-key")
+for dir in "$src" "$tm"; do
+	if [ "$(cat "$dir/.kvm-sdei-kernel-key" 2>/dev/null)" != "$kernel_key" ]; then
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		echo "$kernel_key" >"$dir/.kvm-sdei-kernel-key"
+	fi
+done
 rsync -a --delete --include='*/' --include='*.rs' --include='Kbuild' \
 	--exclude='target/' --exclude='*' \
 	--filter='P *.o' --filter='P *.ko' --filter='P .*.cmd' --filter='P *.mod*' \
 	--filter='P Module.symvers' --filter='P modules.order' --filter='P *.d' \
+	--filter='P .kvm-sdei-kernel-key' \
 	"$TOP/Kbuild" "$TOP/rust" "$src/"
 
 log "module: building kvm_sdei.ko"
@@ -19,8 +30,6 @@ cp "$src/rust/kvm_sdei.ko" "$OUT/kvm_sdei.ko"
 
 # The test modules, no part of the series: sdei_guard's broken provider
 # and the synthetic event source.
-tm=$CACHE/test-modules-$VARIANT
-mkdir -p "$tm"
 rsync -a "$TOP/selftests/modules/" "$tm/"
 log "module: building the test modules"
 make -C "$KBUILD" M="$tm" ARCH=arm64 LLVM=1 -j"$JOBS" W=1 modules

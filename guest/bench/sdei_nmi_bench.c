@@ -19,9 +19,15 @@
  * First, the price of pseudo-NMI: local_irq_save()/local_irq_restore()
  * pairs, which pseudo-NMI (irqchip.gicv3_pseudo_nmi=1) turns into
  * ICC_PMR_EL1 writes, against the same pairs on PSTATE.DAIF, in one run.
+ *
+ * Then the same pairs split in two, to show which side the time is on:
+ * SIGNAL to the entry of a bare entry point registered with the raw SDEI
+ * calls (it stores the counter and completes, skipping Linux's SDEI entry
+ * code), against an IPI to the entry of its function, not waiting.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/arm-smccc.h>
 #include <linux/arm_sdei.h>
 #include <linux/atomic.h>
 #include <linux/kthread.h>
@@ -48,7 +54,7 @@ static unsigned int batch_size = 50;
 module_param(batch_size, uint, 0444);
 MODULE_PARM_DESC(batch_size, "round trips per batch");
 
-static u64 handler_entry;
+static u64 handler_entry, bare_entry, ipi_entry;
 static atomic_t entered;
 static u64 target_mpidr;
 /* Iterations of CPU 1's loop, which runs only outside any handler. */
@@ -64,6 +70,55 @@ static int bench_handler(u32 event, struct pt_regs *regs, void *arg)
 	WRITE_ONCE(handler_entry, now());
 	atomic_set_release(&entered, 1);
 	return 0;
+}
+
+/*
+ * SDEI enters it with the event in x0 and the registered argument, here
+ * &bare_entry, in x1. It uses only x0-x2, which COMPLETE restores.
+ */
+void sdei_bench_bare_entry(void);
+asm(".pushsection .text, \"ax\"\n"
+    ".globl sdei_bench_bare_entry\n"
+    ".balign 4\n"
+    "sdei_bench_bare_entry:\n"
+    "	isb\n"
+    "	mrs	x2, cntvct_el0\n"
+    "	str	x2, [x1]\n"
+    "	movz	x0, #0x0025\n"			/* SDEI_EVENT_COMPLETE */
+    "	movk	x0, #0xc400, lsl #16\n"
+    "	hvc	#0\n"
+    "	brk	#0\n"
+    ".popsection\n");
+
+static unsigned long raw_sdei(u32 fn, unsigned long a1, unsigned long a2,
+			      unsigned long a3)
+{
+	struct arm_smccc_res res;
+
+	arm_smccc_1_1_hvc(fn, a1, a2, a3, 0, 0, &res);
+	return res.a0;
+}
+
+/*
+ * Event 0 is private: REGISTER and ENABLE act on the calling CPU, so CPU 1
+ * makes them for itself.
+ */
+static void register_bare_entry(void *err)
+{
+	*(int *)err = raw_sdei(SDEI_1_0_FN_SDEI_EVENT_REGISTER, SIGNAL_EVENT,
+			       (unsigned long)sdei_bench_bare_entry,
+			       (unsigned long)&bare_entry) ||
+		      raw_sdei(SDEI_1_0_FN_SDEI_EVENT_ENABLE, SIGNAL_EVENT, 0, 0);
+}
+
+static void unregister_bare_entry(void *unused)
+{
+	raw_sdei(SDEI_1_0_FN_SDEI_EVENT_UNREGISTER, SIGNAL_EVENT, 0, 0);
+}
+
+static void stamp_ipi_entry(void *info)
+{
+	WRITE_ONCE(ipi_entry, now());
 }
 
 static void read_mpidr(void *info)
@@ -84,13 +139,25 @@ static int keep_busy(void *unused)
 	return 0;
 }
 
-/* Waits until CPU 1 has gone round its loop again. */
-static void wait_target_back(void)
+/* Has a second passed since @start? Then say what never came. */
+static bool waited_too_long(u64 start, const char *what)
+{
+	if (now() - start < arch_timer_get_cntfrq())
+		return false;
+	pr_err("%s: not within a second\n", what);
+	return true;
+}
+
+/* Waits until CPU 1 has gone round its loop again; false after a second. */
+static bool wait_target_back(void)
 {
 	long seen = atomic_long_read(&target_loops);
+	u64 start = now();
 
 	while (atomic_long_read(&target_loops) == seen)
-		cpu_relax();
+		if (waited_too_long(start, "CPU 1 back in its loop"))
+			return false;
+	return true;
 }
 
 /* Mean counter ticks from SIGNAL to handler entry, or 0 on failure. */
@@ -105,14 +172,41 @@ static u64 signal_batch(void)
 		if (sdei_event_signal(SIGNAL_EVENT, target_mpidr))
 			return 0;
 		while (!atomic_read_acquire(&entered))
-			cpu_relax();
+			if (waited_too_long(start, "handler entry"))
+				return 0;
 		sum += READ_ONCE(handler_entry) - start;
-		wait_target_back();
+		if (!wait_target_back())
+			return 0;
 	}
 	return div_u64(sum, batch_size);
 }
 
-/* Mean counter ticks of an IPI round trip. */
+/* Mean counter ticks from the send until *@mark is later than it, or 0. */
+static u64 one_way_batch(bool sdei_event, u64 *mark)
+{
+	u64 sum = 0, start, t;
+	unsigned int i;
+
+	for (i = 0; i < batch_size; i++) {
+		start = now();
+		if (sdei_event) {
+			if (sdei_event_signal(SIGNAL_EVENT, target_mpidr))
+				return 0;
+		} else {
+			smp_call_function_single(TARGET_CPU, stamp_ipi_entry, NULL, 0);
+		}
+		while ((t = READ_ONCE(*mark)) < start)
+			if (waited_too_long(start, sdei_event ? "bare entry" :
+							   "IPI function entry"))
+				return 0;
+		sum += t - start;
+		if (!wait_target_back())
+			return 0;
+	}
+	return div_u64(sum, batch_size);
+}
+
+/* Mean counter ticks of an IPI round trip, or 0 on failure. */
 static u64 ipi_batch(void)
 {
 	u64 sum = 0, start;
@@ -122,7 +216,8 @@ static u64 ipi_batch(void)
 		start = now();
 		smp_call_function_single(TARGET_CPU, nothing, NULL, 1);
 		sum += now() - start;
-		wait_target_back();
+		if (!wait_target_back())
+			return 0;
 	}
 	return div_u64(sum, batch_size);
 }
@@ -184,11 +279,62 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static u64 bare_signal_batch(void)
+{
+	return one_way_batch(true, &bare_entry);
+}
+
+static u64 ipi_one_way_batch(void)
+{
+	return one_way_batch(false, &ipi_entry);
+}
+
+/*
+ * Runs n pairs of a batch of @a and a batch of @b, alternating which goes
+ * first so that order cancels out, and prints their medians and the median
+ * of the per-pair ratios a / b. Returns 0, or -EIO if a batch failed.
+ */
+static int measure_pairs(unsigned int n, u64 (*a)(void), const char *a_what,
+			 u64 (*b)(void), const char *b_what, const char *ratio_what)
+{
+	static u64 a_ns[MAX_BATCHES], b_ns[MAX_BATCHES], ratio_milli[MAX_BATCHES];
+	unsigned int i;
+
+	/* Warm up both paths once. */
+	if (!a() || !b())
+		return -EIO;
+	for (i = 0; i < n; i++) {
+		u64 ta, tb;
+
+		if (i & 1) {
+			tb = b();
+			ta = a();
+		} else {
+			ta = a();
+			tb = b();
+		}
+		if (!ta || !tb)
+			return -EIO;
+		a_ns[i] = ticks_to_ns(ta);
+		b_ns[i] = ticks_to_ns(tb);
+		ratio_milli[i] = div64_u64(ta * 1000, tb);
+	}
+	sort(a_ns, n, sizeof(u64), cmp_u64, NULL);
+	sort(b_ns, n, sizeof(u64), cmp_u64, NULL);
+	sort(ratio_milli, n, sizeof(u64), cmp_u64, NULL);
+	pr_info("%u pairs of %u: %s, median %llu ns\n", n, batch_size, a_what, a_ns[n / 2]);
+	pr_info("%u pairs of %u: %s, median %llu ns\n", n, batch_size, b_what, b_ns[n / 2]);
+	pr_info("ratio %s: median %llu.%03llu, range %llu.%03llu to %llu.%03llu\n", ratio_what,
+		ratio_milli[n / 2] / 1000, ratio_milli[n / 2] % 1000,
+		ratio_milli[0] / 1000, ratio_milli[0] % 1000,
+		ratio_milli[n - 1] / 1000, ratio_milli[n - 1] % 1000);
+	return 0;
+}
+
 static int __init sdei_nmi_bench_init(void)
 {
-	static u64 signal_ns[MAX_BATCHES], ipi_ns[MAX_BATCHES], ratio_milli[MAX_BATCHES];
 	struct task_struct *busy;
-	unsigned int i, n = min(batches, MAX_BATCHES);
+	unsigned int n = min(batches, MAX_BATCHES);
 	int err;
 
 	if (!n || !batch_size || num_online_cpus() <= TARGET_CPU)
@@ -209,51 +355,32 @@ static int __init sdei_nmi_bench_init(void)
 
 	busy = kthread_run_on_cpu(keep_busy, NULL, TARGET_CPU, "sdei_bench_busy");
 	if (IS_ERR(busy)) {
-		err = PTR_ERR(busy);
-		goto out;
+		sdei_event_unregister(SIGNAL_EVENT);
+		return PTR_ERR(busy);
 	}
-	/* Warm up both paths once. */
-	if (!signal_batch()) {
+	err = measure_pairs(n, signal_batch, "SIGNAL to handler entry",
+			    ipi_batch, "IPI round trip", "SIGNAL-to-entry / IPI round trip");
+	while (sdei_event_unregister(SIGNAL_EVENT) == -EINPROGRESS)
+		cpu_relax();
+	if (err)
+		goto stop;
+
+	/* The split: a bare entry point, and the IPI one way. */
+	smp_call_function_single(TARGET_CPU, register_bare_entry, &err, 1);
+	if (err) {
+		pr_err("cannot register the bare entry point\n");
 		err = -EIO;
 		goto stop;
 	}
-	ipi_batch();
-
-	for (i = 0; i < n; i++) {
-		u64 signal, ipi;
-
-		/* Alternate which kind goes first, so that order cancels out. */
-		if (i & 1) {
-			ipi = ipi_batch();
-			signal = signal_batch();
-		} else {
-			signal = signal_batch();
-			ipi = ipi_batch();
-		}
-		if (!signal) {
-			err = -EIO;
-			goto stop;
-		}
-		signal_ns[i] = ticks_to_ns(signal);
-		ipi_ns[i] = ticks_to_ns(ipi);
-		ratio_milli[i] = div64_u64(signal * 1000, ipi);
-	}
-	sort(signal_ns, n, sizeof(u64), cmp_u64, NULL);
-	sort(ipi_ns, n, sizeof(u64), cmp_u64, NULL);
-	sort(ratio_milli, n, sizeof(u64), cmp_u64, NULL);
-	pr_info("%u pairs of %u: SIGNAL to handler entry, median %llu ns\n",
-		n, batch_size, signal_ns[n / 2]);
-	pr_info("%u pairs of %u: IPI round trip, median %llu ns\n",
-		n, batch_size, ipi_ns[n / 2]);
-	pr_info("ratio SIGNAL-to-entry / IPI round trip: median %llu.%03llu, range %llu.%03llu to %llu.%03llu\n",
-		ratio_milli[n / 2] / 1000, ratio_milli[n / 2] % 1000,
-		ratio_milli[0] / 1000, ratio_milli[0] % 1000,
-		ratio_milli[n - 1] / 1000, ratio_milli[n - 1] % 1000);
-	err = -EAGAIN;
+	err = measure_pairs(n, bare_signal_batch, "SIGNAL to a bare entry point",
+			    ipi_one_way_batch, "IPI to its function's entry",
+			    "SIGNAL-to-bare-entry / IPI-to-function-entry");
+	smp_call_function_single(TARGET_CPU, unregister_bare_entry, NULL, 1);
+	/* Fail the load on purpose, so that make bench can load it again. */
+	if (!err)
+		err = -EAGAIN;
 stop:
 	kthread_stop(busy);
-out:
-	sdei_event_unregister(SIGNAL_EVENT);
 	return err;
 }
 module_init(sdei_nmi_bench_init);

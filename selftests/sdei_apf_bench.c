@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sdei_apf_bench - what asynchronous page faults give one vCPU whose
+ * memory arrives late: userfaultfd with a fixed delay per page.
+ *
+ * Not a test: `make bench` runs it. The guest runs two tasks on one vCPU,
+ * A and B, under a scheduler of a few lines. A reads NR_PAGES pages that
+ * are not there yet; the host's userfaultfd reader sleeps DELAY_US and
+ * then copies each page in. B does fixed units of work whenever A is
+ * blocked. With async PF (enabled with EL1 faults opted in, since the
+ * tasks run at EL1), a fault on A's page raises NOT_PRESENT: the handler
+ * records the token and completes with COMPLETE_AND_RESUME, whose IRQ
+ * vector moves A's interrupted read to a "blocked" return. B runs until
+ * READY with A's token makes A runnable again. Without async PF the vCPU
+ * waits for each page, and B runs only once A is done.
+ *
+ * Figures, per run and as medians over ROUNDS alternating pairs:
+ * - A's time to read its pages, with async PF against without;
+ * - B's rate while A reads, against B's rate alone just before and after.
+ * Then one more run each way, traced: the exits, deliveries and context
+ * switches each page costs.
+ */
+#include <linux/userfaultfd.h>
+
+#include <sys/syscall.h>
+
+#include "sdei.h"
+#include "test_util.h"
+#include "trace_tally.h"
+#include "userfaultfd_util.h"
+
+#define APF_FN			0xc6000042	/* SMC64 vendor hypervisor function 66 */
+#define APF_ENABLE		0
+#define APF_TAKE		1
+#define APF_ENABLED		BIT(0)
+#define APF_EL1			BIT(1)
+#define APF_NOT_PRESENT		1
+#define APF_READY		2
+#define APF_TOKEN_ALL		0xffffffffULL
+
+#define TEST_GPA		0xc0000000ULL
+#define TEST_GVA		0xc0000000ULL
+#define TEST_SLOT		10
+#define NR_PAGES		32
+#define ROUNDS			5
+/* The default delay; the first argument may give another, in microseconds. */
+#define DELAY_US		10000
+/* B's rate alone is measured over this many counter ticks. */
+#define ALONE_TICKS_SHIFT	2	/* 1/4 s */
+#define B_UNIT			200
+
+enum stage {
+	STAGE_TRACE = 1,
+	STAGE_REPORT_ASYNC,
+	STAGE_REPORT_SYNC,
+};
+
+/*
+ * apf_read(addr) reads one word at @addr and returns 0, or returns 1 when
+ * an async PF notification moved it off the read (apf_read_blocked).
+ */
+u64 apf_read(u64 addr);
+extern char apf_read_insn[], apf_read_blocked[];
+asm(".text\n"
+    ".globl apf_read, apf_read_insn, apf_read_blocked\n"
+    ".balign 4\n"
+    "apf_read:\n"
+    "apf_read_insn:\n"
+    "	ldr	x1, [x0]\n"
+    "	mov	x0, #0\n"
+    "	ret\n"
+    "apf_read_blocked:\n"
+    "	mov	x0, #1\n"
+    "	ret\n");
+
+static u64 page_size;
+/* The token A waits for, 0 when A can run. */
+static u64 a_waits_for;
+static u64 not_present, ready, unexpected;
+
+static void apf_call(u64 op, u64 arg, struct arm_smccc_res *res)
+{
+	smccc_hvc(APF_FN, op, arg, 0, 0, 0, 0, 0, res);
+	GUEST_ASSERT_EQ(res->a0, 0);
+}
+
+static void handler(struct sdei_entry_regs *regs)
+{
+	struct arm_smccc_res res;
+
+	sdei_finish_fn = SDEI_FN_COMPLETE;
+	apf_call(APF_TAKE, 0, &res);
+	switch (res.a1) {
+	case APF_NOT_PRESENT:
+		/* x2 on entry: the interrupted PC, which must be A's read. */
+		if (regs->x[2] != (u64)apf_read_insn) {
+			unexpected++;
+			break;
+		}
+		WRITE_ONCE(a_waits_for, res.a2);
+		not_present++;
+		sdei_finish_fn = SDEI_FN_COMPLETE_AND_RESUME;
+		sdei_finish_arg = read_sysreg(vbar_el1) + 0x280;
+		break;
+	case APF_READY:
+		if (res.a2 == APF_TOKEN_ALL || res.a2 == READ_ONCE(a_waits_for))
+			WRITE_ONCE(a_waits_for, 0);
+		if (res.a2 != APF_TOKEN_ALL)
+			ready++;
+		break;
+	default:
+		unexpected++;
+	}
+}
+
+/* Where COMPLETE_AND_RESUME lands: A leaves its read, blocked. */
+static void resume_handler(struct ex_regs *regs)
+{
+	GUEST_ASSERT_EQ(regs->pc, (u64)apf_read_insn);
+	regs->pc = (u64)apf_read_blocked;
+}
+
+static inline u64 now(void)
+{
+	isb();
+	return read_sysreg(cntvct_el0);
+}
+
+static u64 b_sink;
+
+/* One unit of B's work, out of line so that both of B's loops run it alike. */
+static noinline void b_unit(void)
+{
+	for (int i = 0; i < B_UNIT; i++)
+		WRITE_ONCE(b_sink, READ_ONCE(b_sink) * 3 + 1);
+}
+
+/*
+ * B's units per 2^20 counter ticks, running alone. It reads the counter
+ * only every 64 units: under TCG a read costs more than a unit, and B's
+ * loop beside A reads only a variable.
+ */
+static u64 b_rate_alone(void)
+{
+	u64 ticks = read_sysreg(cntfrq_el0) >> ALONE_TICKS_SHIFT;
+	u64 units = 0, t0 = now(), t = t0;
+
+	/* B's loop beside A, as if A waited for a page that never comes. */
+	WRITE_ONCE(a_waits_for, APF_TOKEN_ALL);
+	while (READ_ONCE(a_waits_for)) {
+		b_unit();
+		if (++units & 63)
+			continue;
+		t = now();
+		if (t - t0 >= ticks)
+			break;
+	}
+	return (units << 20) / (t - t0);
+}
+
+struct run {
+	u64 a_ticks;
+	u64 b_rate;	/* units per 2^20 ticks while A ran */
+};
+
+/* A reads pages [first, first + NR_PAGES); B runs whenever A cannot. */
+static struct run run_tasks(u64 first, bool async)
+{
+	struct arm_smccc_res res;
+	u64 page = first, units = 0, t0, t;
+
+	apf_call(APF_ENABLE, async ? APF_ENABLED | APF_EL1 : 0, &res);
+	WRITE_ONCE(a_waits_for, 0);
+	t0 = now();
+	while (page < first + NR_PAGES) {
+		if (!READ_ONCE(a_waits_for)) {
+			if (!apf_read(TEST_GVA + page * page_size))
+				page++;
+		} else {
+			b_unit();
+			units++;
+		}
+	}
+	t = now() - t0;
+	return (struct run){ .a_ticks = t, .b_rate = (units << 20) / t };
+}
+
+static void sort(u64 *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			u64 x = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = x;
+		}
+}
+
+static void guest_code(void)
+{
+	u64 a_async[ROUNDS], a_sync[ROUNDS], a_ratio[ROUNDS];
+	u64 b_async[ROUNDS], b_sync[ROUNDS], alone[ROUNDS];
+	u64 per_ms = read_sysreg(cntfrq_el0) / 1000;
+
+	sdei_ready(SDEI_EV_ASYNC_PF, 0);
+	for (int i = 0; i < ROUNDS; i++) {
+		struct run with, without;
+		u64 base = 2 * i * NR_PAGES;
+
+		alone[i] = b_rate_alone();
+		if (i & 1) {
+			without = run_tasks(base + NR_PAGES, false);
+			with = run_tasks(base, true);
+		} else {
+			with = run_tasks(base, true);
+			without = run_tasks(base + NR_PAGES, false);
+		}
+		alone[i] = (alone[i] + b_rate_alone()) / 2;
+		a_async[i] = with.a_ticks;
+		a_sync[i] = without.a_ticks;
+		a_ratio[i] = with.a_ticks * 1000 / without.a_ticks;
+		/* B's share of its rate alone, in tenths of a percent. */
+		b_async[i] = with.b_rate * 1000 / alone[i];
+		b_sync[i] = without.b_rate * 1000 / alone[i];
+		GUEST_PRINTF("round %d: A %lu ms with async PF, %lu ms without; B kept %lu.%lu%% with, %lu.%lu%% without\n",
+			     i, with.a_ticks / per_ms, without.a_ticks / per_ms,
+			     b_async[i] / 10, b_async[i] % 10, b_sync[i] / 10, b_sync[i] % 10);
+	}
+	GUEST_SYNC(STAGE_TRACE);
+	run_tasks(2 * ROUNDS * NR_PAGES, true);
+	GUEST_SYNC(STAGE_REPORT_ASYNC);
+	GUEST_SYNC(STAGE_TRACE);
+	run_tasks((2 * ROUNDS + 1) * NR_PAGES, false);
+	GUEST_SYNC(STAGE_REPORT_SYNC);
+	GUEST_ASSERT_EQ(unexpected, 0);
+	/* Every page faulted once with async PF on, and each came back. */
+	GUEST_ASSERT_EQ(not_present, (ROUNDS + 1) * NR_PAGES);
+	GUEST_ASSERT_EQ(ready, (ROUNDS + 1) * NR_PAGES);
+	sort(a_async, ROUNDS);
+	sort(a_sync, ROUNDS);
+	sort(a_ratio, ROUNDS);
+	sort(b_async, ROUNDS);
+	sort(b_sync, ROUNDS);
+	GUEST_PRINTF("| %-50s | %11s | %11s |\n", "medians of the rounds", "async PF", "without");
+	GUEST_PRINTF("| %-50s | %8lu ms | %8lu ms |\n", "A: time to read its pages",
+		     a_async[ROUNDS / 2] / per_ms, a_sync[ROUNDS / 2] / per_ms);
+	GUEST_PRINTF("| %-50s | %9lu.%lu%% | %9lu.%lu%% |\n", "B: rate while A reads, of its rate alone",
+		     b_async[ROUNDS / 2] / 10, b_async[ROUNDS / 2] % 10,
+		     b_sync[ROUNDS / 2] / 10, b_sync[ROUNDS / 2] % 10);
+	GUEST_PRINTF("A with async PF / without: %lu.%03lu (median of %d pairs)\n",
+		     a_ratio[ROUNDS / 2] / 1000, a_ratio[ROUNDS / 2] % 1000, ROUNDS);
+	GUEST_DONE();
+}
+
+static struct kvm_vm *vm;
+
+static const char *const trace_events[] = {
+	"kvm/kvm_exit", "kvm/kvm_sdei_deliver", "kvm/kvm_async_pf_completed",
+	"ipi/ipi_raise", "sched/sched_switch", NULL,
+};
+
+static void on_sync(struct kvm_vcpu **vcpu, u64 stage)
+{
+	pid_t me = syscall(SYS_gettid);
+
+	switch (stage) {
+	case STAGE_TRACE:
+		trace_start(trace_events);
+		break;
+	case STAGE_REPORT_ASYNC:
+		trace_report("A's pages with async PF", NR_PAGES, &me, 1);
+		break;
+	case STAGE_REPORT_SYNC:
+		trace_report("A's pages without async PF", NR_PAGES, &me, 1);
+		break;
+	default:
+		TEST_FAIL("unknown stage %lu", stage);
+	}
+}
+
+static int copy_page_in(int uffd_mode, int uffd, struct uffd_msg *msg)
+{
+	u64 addr = msg->arg.pagefault.address & ~(page_size - 1);
+	static u64 *src;
+	struct uffdio_copy copy = {
+		.dst = addr, .len = page_size,
+	};
+
+	if (!src) {
+		src = aligned_alloc(page_size, page_size);
+		TEST_ASSERT(src, "out of memory");
+		memset(src, 0x5a, page_size);
+	}
+	copy.src = (u64)src;
+	/* KVM's async worker and the vCPU may both wait for one page. */
+	TEST_ASSERT(!ioctl(uffd, UFFDIO_COPY, &copy) || errno == EEXIST,
+		    "UFFDIO_COPY: %s", strerror(errno));
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	unsigned int delay_us = argc > 1 ? atoi(argv[1]) : DELAY_US;
+	const u64 pages = 2 * (ROUNDS + 1) * NR_PAGES;
+	struct uffd_desc *uffd;
+	struct kvm_vcpu *vcpu;
+
+	sdei_require();
+	trace_mount();
+	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	page_size = vm->page_size;
+	sync_global_to_guest(vm, page_size);
+	vm_init_descriptor_tables(vm);
+	vcpu_init_descriptor_tables(vcpu);
+	vm_install_exception_handler(vm, VECTOR_IRQ_CURRENT, resume_handler);
+	sdei_set_handler(vm, handler);
+	vm_userspace_mem_region_add(vm, VM_MEM_SRC_ANONYMOUS, TEST_GPA, TEST_SLOT, pages, 0);
+	virt_map(vm, TEST_GVA, TEST_GPA, pages);
+	uffd = uffd_setup_demand_paging(UFFDIO_REGISTER_MODE_MISSING, delay_us,
+					addr_gpa2hva(vm, TEST_GPA), pages * page_size, 1,
+					copy_page_in);
+	TEST_ASSERT(delay_us > 0 && delay_us <= 1000000, "delay: 1 to 1000000 us");
+	printf("%lu pages per run, each copied in by userfaultfd %u us after its fault\n",
+	       (u64)NR_PAGES, delay_us);
+	sdei_run_syncs(&vcpu, on_sync);
+	uffd_stop_demand_paging(uffd);
+	kvm_vm_free(vm);
+	return 0;
+}
