@@ -437,10 +437,16 @@ int main(void)
 	pin_to(TRIGGER_CPU);
 
 	if (strstr(cmdline, "guest_test.bench")) {
+		char params[32] = "";
+
+		p = strstr(cmdline, "guest_test.bench_batches=");
+		if (p)
+			snprintf(params, sizeof(params), "batches=%lu",
+				 strtoul(p + strlen("guest_test.bench_batches="), NULL, 10));
 		mark("benchmark: SDEI event 0 against an IPI");
 		fd = open("/sdei_nmi_bench.ko", O_RDONLY | O_CLOEXEC);
 		/* It reports, then fails with EAGAIN so that it can be reloaded. */
-		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) == 0 || errno != EAGAIN)
+		if (fd < 0 || syscall(SYS_finit_module, fd, params, 0) == 0 || errno != EAGAIN)
 			printf("sdei_nmi_bench.ko: %s\n", strerror(errno));
 		mark("done");
 		sync();

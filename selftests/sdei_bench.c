@@ -20,6 +20,7 @@
 #include <linux/psci.h>
 
 #include "sdei.h"
+#include "bench.h"
 #include "test_util.h"
 
 #define BATCHES		401
@@ -68,17 +69,6 @@ static void handler(struct sdei_entry_regs *regs)
 	__atomic_add_fetch(&handled, 1, __ATOMIC_RELEASE);
 }
 
-static void sort(uint64_t *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-}
-
 static uint64_t a[BATCHES], b[BATCHES], r[BATCHES];
 
 /*
@@ -98,9 +88,9 @@ static uint64_t a[BATCHES], b[BATCHES], r[BATCHES];
 		b[i] = (t2 - t1) * 1000 / PER_BATCH;			\
 		r[i] = a[i] * 1000 / b[i];				\
 	}								\
-	sort(a, BATCHES);						\
-	sort(b, BATCHES);						\
-	sort(r, BATCHES)
+	sort_u64(a, BATCHES);						\
+	sort_u64(b, BATCHES);						\
+	sort_u64(r, BATCHES)
 
 /* Median, 10th and 90th percentiles of the @n sorted milliticks @v. */
 static void report_n(const char *what, uint64_t *v, int n)
@@ -189,7 +179,7 @@ static void measure_latency(uint64_t *v)
 			cpu_relax();
 		v[i] = (entered - t0) * 1000;
 	}
-	sort(v, LATENCY_RUNS);
+	sort_u64(v, LATENCY_RUNS);
 }
 
 static void main_vcpu(void)

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "sdei.h"
+#include "bench.h"
 #include "gic.h"
 #include "gic_v3.h"
 #include "test_util.h"
@@ -69,8 +70,8 @@ static void irq_handler(struct ex_regs *regs)
 	seq = __atomic_add_fetch(&irq_entries, 1, __ATOMIC_ACQ_REL);
 	/* A level PPI still high at EOI would fire again at once. */
 	if (intid == PPI_INTID)
-		while (__atomic_load_n(&ppi_lowered, __ATOMIC_ACQUIRE) != seq)
-			cpu_relax();
+		GUEST_WAIT_FOR(__atomic_load_n(&ppi_lowered, __ATOMIC_ACQUIRE) == seq,
+			       "the host lowering the PPI");
 	GUEST_ASSERT(intid == SGI_INTID || intid == PPI_INTID);
 	gic_set_eoi(intid);
 }
@@ -79,8 +80,8 @@ static void wait_target_back(void)
 {
 	u64 seen = __atomic_load_n(&target_loops, __ATOMIC_ACQUIRE);
 
-	while (__atomic_load_n(&target_loops, __ATOMIC_ACQUIRE) == seen)
-		cpu_relax();
+	GUEST_WAIT_FOR(__atomic_load_n(&target_loops, __ATOMIC_ACQUIRE) != seen,
+		       "vCPU 1 back in its loop");
 }
 
 static void send_sgi(void)
@@ -102,20 +103,8 @@ static u64 one_request(bool sdei_event)
 		GUEST_ASSERT_EQ(sdei(SDEI_FN_SIGNAL, SDEI_EV_SW, TARGET), 0);
 	else
 		send_sgi();
-	while ((t = __atomic_load_n(mark, __ATOMIC_ACQUIRE)) < t0)
-		cpu_relax();
+	GUEST_WAIT_FOR((t = __atomic_load_n(mark, __ATOMIC_ACQUIRE)) >= t0, "handler entry");
 	return t - t0;
-}
-
-static void sort(u64 *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			u64 t = v[j];
-
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
 }
 
 static u64 sig[PAIRS], sgi[PAIRS], ratio[PAIRS];
@@ -123,26 +112,8 @@ static u64 sig[PAIRS], sgi[PAIRS], ratio[PAIRS];
 static void main_vcpu(void)
 {
 	gic_init(GIC_V3, 2);
-	while (!__atomic_load_n(&target_loops, __ATOMIC_ACQUIRE))
-		cpu_relax();
-	/* Warm both paths up. */
-	for (int i = 0; i < 8; i++) {
-		one_request(true);
-		one_request(false);
-	}
-	for (int i = 0; i < PAIRS; i++) {
-		if (i & 1) {
-			sgi[i] = one_request(false);
-			sig[i] = one_request(true);
-		} else {
-			sig[i] = one_request(true);
-			sgi[i] = one_request(false);
-		}
-		ratio[i] = sig[i] * 1000 / sgi[i];
-	}
-	sort(sig, PAIRS);
-	sort(sgi, PAIRS);
-	sort(ratio, PAIRS);
+	GUEST_WAIT_FOR(__atomic_load_n(&target_loops, __ATOMIC_ACQUIRE), "vCPU 1 running");
+	measure_pairs(one_request, PAIRS, sig, sgi, ratio);
 	GUEST_PRINTF("virtual counter: %lu Hz; %d pairs, vCPU 1 busy\n",
 		     read_sysreg(cntfrq_el0), PAIRS);
 	GUEST_PRINTF("| %-44s | %9s | %9s | %9s |\n", "from vCPU 0, counter ticks",
@@ -266,23 +237,7 @@ static u64 host_a[PAIRS], host_b[PAIRS], host_r[PAIRS];
 
 static void host_phase(void)
 {
-	for (int i = 0; i < 8; i++) {
-		host_request(true);
-		host_request(false);
-	}
-	for (int i = 0; i < PAIRS; i++) {
-		if (i & 1) {
-			host_b[i] = host_request(false);
-			host_a[i] = host_request(true);
-		} else {
-			host_a[i] = host_request(true);
-			host_b[i] = host_request(false);
-		}
-		host_r[i] = host_a[i] * 1000 / host_b[i];
-	}
-	sort(host_a, PAIRS);
-	sort(host_b, PAIRS);
-	sort(host_r, PAIRS);
+	measure_pairs(host_request, PAIRS, host_a, host_b, host_r);
 	printf("| %-44s | %9s | %9s | %9s |\n", "from the host, ns until the host sees entry",
 	       "median", "p10", "p90");
 	printf("| %-44s | %9lu | %9lu | %9lu |\n", "KVM_NMI to event handler entry",
@@ -297,11 +252,12 @@ static void host_phase(void)
 	trace_start(trace_events);
 	for (int i = 0; i < TRACED; i++)
 		host_request(true);
-	trace_report("KVM_NMI to busy vCPU 1", TRACED, vcpu_tid, 2);
+	trace_report(trace_events, "KVM_NMI to busy vCPU 1", TRACED, vcpu_tid, 2);
 	trace_start(trace_events);
 	for (int i = 0; i < TRACED; i++)
 		host_request(false);
-	trace_report("KVM_IRQ_LINE PPI (raise and lower) to busy vCPU 1", TRACED, vcpu_tid, 2);
+	trace_report(trace_events, "KVM_IRQ_LINE PPI (raise and lower) to busy vCPU 1",
+		     TRACED, vcpu_tid, 2);
 }
 
 static void on_sync(struct kvm_vcpu **vcpu, u64 stage)
@@ -317,7 +273,7 @@ static void on_sync(struct kvm_vcpu **vcpu, u64 stage)
 		trace_start(trace_events);
 		break;
 	case STAGE_TRACE_STOP:
-		trace_report(traced, TRACED, vcpu_tid, 2);
+		trace_report(trace_events, traced, TRACED, vcpu_tid, 2);
 		break;
 	case STAGE_HOST:
 		host_phase();

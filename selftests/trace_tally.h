@@ -12,6 +12,7 @@
 #define SELFTEST_KVM_SDEI_TRACE_TALLY_H
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/mount.h>
 #include <unistd.h>
@@ -37,20 +38,26 @@ static inline void trace_mount(void)
 			    "mount tracefs: %s", strerror(errno));
 }
 
-/* Clears the trace and traces @events ("system/event", NULL-terminated). */
-static inline void trace_start(const char *const *events)
+/* Turns @events ("system/event", NULL-terminated) on or off. */
+static inline void trace_enable(const char *const *events, bool on)
 {
 	char path[128];
 
-	trace_write(TRACING "/tracing_on", "0");
-	trace_write(TRACING "/trace", "");
 	for (; *events; events++) {
 		snprintf(path, sizeof(path), TRACING "/events/%s/enable", *events);
 		if (access(path, F_OK))
 			printf("(this kernel has no tracepoint %s)\n", *events);
 		else
-			trace_write(path, "1");
+			trace_write(path, on ? "1" : "0");
 	}
+}
+
+/* Clears the trace and traces @events. */
+static inline void trace_start(const char *const *events)
+{
+	trace_write(TRACING "/tracing_on", "0");
+	trace_write(TRACING "/trace", "");
+	trace_enable(events, true);
 	trace_write(TRACING "/tracing_on", "1");
 }
 
@@ -101,35 +108,44 @@ static inline void trace_kind(const char *ev, char *kind, size_t size)
 }
 
 /*
- * Stops tracing and prints what each of the last @requests requests cost,
- * for each of the @n threads in @tids (vCPU 0, 1...) and for the rest.
+ * Stops tracing, turns @events off again (an enabled SDEI tracepoint makes
+ * KVM ask the provider for a report on every call, which would slow what
+ * is measured next), and prints what each of the last @requests requests
+ * cost, for each of the @n threads in @tids (vCPU 0, 1...) and the rest.
  */
-static inline void trace_report(const char *what, int requests, const pid_t *tids, int n)
+static inline void trace_report(const char *const *events, const char *what, int requests,
+				const pid_t *tids, int n)
 {
-	struct tally per_thread[8] = {}, *t;
+	static struct tally per_thread[8];
+	unsigned long in_buffer, written;
 	char line[512], kind[64];
+	struct tally *t;
 	FILE *f;
 
 	TEST_ASSERT(n < 8, "at most 7 threads");
+	memset(per_thread, 0, sizeof(per_thread));
 	trace_write(TRACING "/tracing_on", "0");
+	trace_enable(events, false);
 	f = fopen(TRACING "/trace", "r");
 	TEST_ASSERT(f, "open trace: %s", strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
-		char *ev, *task, *dash, *end;
+		char *ev, *cpu, *dash;
 		pid_t pid;
 		int i;
 
+		if (sscanf(line, "# entries-in-buffer/entries-written: %lu/%lu",
+			   &in_buffer, &written) == 2)
+			TEST_ASSERT(in_buffer == written, "the trace lost %lu events",
+				    written - in_buffer);
 		if (line[0] == '#')
 			continue;
-		/* "<task>-<pid> [cpu] flags timestamp: event: fields" */
-		task = line + strspn(line, " ");
-		end = strchr(task, ' ');
-		ev = strstr(line, "]");
-		ev = ev ? strstr(ev, ": ") : NULL;
-		if (!end || !ev)
+		/* "<task>-<pid> [cpu] flags timestamp: event: fields"; a task may have spaces. */
+		cpu = strstr(line, " [");
+		ev = cpu ? strstr(cpu, ": ") : NULL;
+		if (!ev)
 			continue;
-		*end = '\0';
-		dash = strrchr(task, '-');
+		*cpu = '\0';
+		dash = strrchr(line, '-');
 		pid = dash ? atoi(dash + 1) : -1;
 		trace_kind(ev + 2, kind, sizeof(kind));
 		for (i = 0; i < n && tids[i] != pid; i++)
@@ -142,7 +158,10 @@ static inline void trace_report(const char *what, int requests, const pid_t *tid
 		char who[16];
 
 		t = &per_thread[i];
-		snprintf(who, sizeof(who), i < n ? "vCPU %d" : "other", i);
+		if (i < n)
+			snprintf(who, sizeof(who), "vCPU %d", i);
+		else
+			snprintf(who, sizeof(who), "other");
 		for (int k = 0; k < t->n; k++)
 			printf("  %-8s %-44s %6.2f\n", who, t->kind[k],
 			       (double)t->count[k] / requests);

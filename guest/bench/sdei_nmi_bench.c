@@ -2,16 +2,18 @@
 /*
  * sdei_nmi_bench - in a Linux guest, the latency from SDEI_EVENT_SIGNAL on
  * CPU 0 to the entry of event 0's handler on CPU 1, against an IPI round
- * trip (smp_call_function_single(), waiting) between the same two CPUs.
+ * trip (smp_call_function_single() of an empty function, until CPU 0 sees
+ * that it ran) between the same two CPUs.
  *
  * CPU 1 runs a kernel thread with interrupts enabled, so that both reach
  * it. Either kind sends its next request only once CPU 1 is back in that
  * thread's loop: the SIGNAL's handler has completed, or the IPI's
  * function has returned and CPU 1 has left its interrupt. Otherwise a
  * SIGNAL sent while the last handler still runs would be held until its
- * COMPLETE, and counted in the latency. Batches of each kind alternate,
- * and each pair gives one ratio: the pairs see the same conditions, which
- * a noisy nested host changes from second to second. The module takes
+ * COMPLETE, and counted in the latency. CPU 0 waits for every kind the same
+ * way, polling a stamp CPU 1 writes. Batches of each kind alternate, and
+ * each pair gives one ratio: the pairs see the same conditions, which a
+ * noisy nested host changes from second to second. The module takes
  * event 0 over from the NMI backtrace client for its run (make bench's
  * guest powers off next), prints its figures and fails to load on
  * purpose, so that it can be loaded again.
@@ -54,8 +56,8 @@ static unsigned int batch_size = 50;
 module_param(batch_size, uint, 0444);
 MODULE_PARM_DESC(batch_size, "round trips per batch");
 
+/* The counter as CPU 1 enters each kind of handler. */
 static u64 handler_entry, bare_entry, ipi_entry;
-static atomic_t entered;
 static u64 target_mpidr;
 /* Iterations of CPU 1's loop, which runs only outside any handler. */
 static atomic_long_t target_loops;
@@ -68,7 +70,6 @@ static u64 now(void)
 static int bench_handler(u32 event, struct pt_regs *regs, void *arg)
 {
 	WRITE_ONCE(handler_entry, now());
-	atomic_set_release(&entered, 1);
 	return 0;
 }
 
@@ -103,12 +104,14 @@ static unsigned long raw_sdei(u32 fn, unsigned long a1, unsigned long a2,
  * Event 0 is private: REGISTER and ENABLE act on the calling CPU, so CPU 1
  * makes them for itself.
  */
-static void register_bare_entry(void *err)
+static void register_bare_entry(void *result)
 {
-	*(int *)err = raw_sdei(SDEI_1_0_FN_SDEI_EVENT_REGISTER, SIGNAL_EVENT,
-			       (unsigned long)sdei_bench_bare_entry,
-			       (unsigned long)&bare_entry) ||
-		      raw_sdei(SDEI_1_0_FN_SDEI_EVENT_ENABLE, SIGNAL_EVENT, 0, 0);
+	long ret = raw_sdei(SDEI_1_0_FN_SDEI_EVENT_REGISTER, SIGNAL_EVENT,
+			    (unsigned long)sdei_bench_bare_entry, (unsigned long)&bare_entry);
+
+	if (!ret)
+		ret = raw_sdei(SDEI_1_0_FN_SDEI_EVENT_ENABLE, SIGNAL_EVENT, 0, 0);
+	*(long *)result = ret;
 }
 
 static void unregister_bare_entry(void *unused)
@@ -126,10 +129,6 @@ static void read_mpidr(void *info)
 	*(u64 *)info = read_cpuid_mpidr() & MPIDR_HWID_BITMASK;
 }
 
-static void nothing(void *info)
-{
-}
-
 static int keep_busy(void *unused)
 {
 	while (!kthread_should_stop()) {
@@ -139,87 +138,98 @@ static int keep_busy(void *unused)
 	return 0;
 }
 
-/* Has a second passed since @start? Then say what never came. */
-static bool waited_too_long(u64 start, const char *what)
+/*
+ * Polls until @done(@arg) with cpu_relax(), reading the counter only now
+ * and then; false, and a message, if a second passes first.
+ */
+static bool wait_for(bool (*done)(const void *arg), const void *arg, const char *what)
 {
-	if (now() - start < arch_timer_get_cntfrq())
-		return false;
-	pr_err("%s: not within a second\n", what);
+	u64 start = now();
+	unsigned int spins = 0;
+
+	while (!done(arg)) {
+		cpu_relax();
+		if (++spins % 1024)
+			continue;
+		if (now() - start > arch_timer_get_cntfrq()) {
+			pr_err("%s: not within a second\n", what);
+			return false;
+		}
+	}
 	return true;
 }
 
-/* Waits until CPU 1 has gone round its loop again; false after a second. */
+static bool target_moved(const void *seen)
+{
+	return atomic_long_read(&target_loops) != *(const long *)seen;
+}
+
+/* Waits until CPU 1 has gone round its loop again. */
 static bool wait_target_back(void)
 {
 	long seen = atomic_long_read(&target_loops);
-	u64 start = now();
 
-	while (atomic_long_read(&target_loops) == seen)
-		if (waited_too_long(start, "CPU 1 back in its loop"))
-			return false;
-	return true;
+	return wait_for(target_moved, &seen, "CPU 1 back in its loop");
 }
 
-/* Mean counter ticks from SIGNAL to handler entry, or 0 on failure. */
-static u64 signal_batch(void)
+struct stamp_wait {
+	const u64 *stamp;
+	u64 since;
+};
+
+static bool stamped(const void *arg)
 {
-	u64 sum = 0, start;
+	const struct stamp_wait *w = arg;
+
+	return READ_ONCE(*w->stamp) >= w->since;
+}
+
+/*
+ * Mean counter ticks of a batch, or 0 on failure: from each request (a
+ * SIGNAL, or an IPI) until CPU 1 writes *@stamp on entry, or, for a
+ * @round_trip, until CPU 0 has seen it.
+ */
+static u64 batch(bool sdei_event, u64 *stamp, bool round_trip)
+{
+	struct stamp_wait w = { .stamp = stamp };
+	u64 sum = 0;
 	unsigned int i;
 
 	for (i = 0; i < batch_size; i++) {
-		atomic_set(&entered, 0);
-		start = now();
-		if (sdei_event_signal(SIGNAL_EVENT, target_mpidr))
-			return 0;
-		while (!atomic_read_acquire(&entered))
-			if (waited_too_long(start, "handler entry"))
-				return 0;
-		sum += READ_ONCE(handler_entry) - start;
-		if (!wait_target_back())
-			return 0;
-	}
-	return div_u64(sum, batch_size);
-}
-
-/* Mean counter ticks from the send until *@mark is later than it, or 0. */
-static u64 one_way_batch(bool sdei_event, u64 *mark)
-{
-	u64 sum = 0, start, t;
-	unsigned int i;
-
-	for (i = 0; i < batch_size; i++) {
-		start = now();
+		w.since = now();
 		if (sdei_event) {
 			if (sdei_event_signal(SIGNAL_EVENT, target_mpidr))
 				return 0;
 		} else {
 			smp_call_function_single(TARGET_CPU, stamp_ipi_entry, NULL, 0);
 		}
-		while ((t = READ_ONCE(*mark)) < start)
-			if (waited_too_long(start, sdei_event ? "bare entry" :
-							   "IPI function entry"))
-				return 0;
-		sum += t - start;
+		if (!wait_for(stamped, &w, sdei_event ? "handler entry" : "IPI function entry"))
+			return 0;
+		sum += (round_trip ? now() : READ_ONCE(*stamp)) - w.since;
 		if (!wait_target_back())
 			return 0;
 	}
 	return div_u64(sum, batch_size);
 }
 
-/* Mean counter ticks of an IPI round trip, or 0 on failure. */
-static u64 ipi_batch(void)
+static u64 signal_batch(void)
 {
-	u64 sum = 0, start;
-	unsigned int i;
+	return batch(true, &handler_entry, false);
+}
 
-	for (i = 0; i < batch_size; i++) {
-		start = now();
-		smp_call_function_single(TARGET_CPU, nothing, NULL, 1);
-		sum += now() - start;
-		if (!wait_target_back())
-			return 0;
-	}
-	return div_u64(sum, batch_size);
+static u64 bare_signal_batch(void)
+{
+	return batch(true, &bare_entry, false);
+}
+
+static u64 ipi_round_trip_batch(void)
+{
+	return batch(false, &ipi_entry, true);
+}
+
+static u64 ipi_one_way_batch(void)
+{
+	return batch(false, &ipi_entry, false);
 }
 
 static u64 ticks_to_ns(u64 ticks)
@@ -279,16 +289,6 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static u64 bare_signal_batch(void)
-{
-	return one_way_batch(true, &bare_entry);
-}
-
-static u64 ipi_one_way_batch(void)
-{
-	return one_way_batch(false, &ipi_entry);
-}
-
 /*
  * Runs n pairs of a batch of @a and a batch of @b, alternating which goes
  * first so that order cancels out, and prints their medians and the median
@@ -335,6 +335,7 @@ static int __init sdei_nmi_bench_init(void)
 {
 	struct task_struct *busy;
 	unsigned int n = min(batches, MAX_BATCHES);
+	long sdei_ret;
 	int err;
 
 	if (!n || !batch_size || num_online_cpus() <= TARGET_CPU)
@@ -359,16 +360,17 @@ static int __init sdei_nmi_bench_init(void)
 		return PTR_ERR(busy);
 	}
 	err = measure_pairs(n, signal_batch, "SIGNAL to handler entry",
-			    ipi_batch, "IPI round trip", "SIGNAL-to-entry / IPI round trip");
+			    ipi_round_trip_batch, "IPI round trip",
+			    "SIGNAL-to-entry / IPI round trip");
 	while (sdei_event_unregister(SIGNAL_EVENT) == -EINPROGRESS)
 		cpu_relax();
 	if (err)
 		goto stop;
 
 	/* The split: a bare entry point, and the IPI one way. */
-	smp_call_function_single(TARGET_CPU, register_bare_entry, &err, 1);
-	if (err) {
-		pr_err("cannot register the bare entry point\n");
+	smp_call_function_single(TARGET_CPU, register_bare_entry, &sdei_ret, 1);
+	if (sdei_ret) {
+		pr_err("cannot register the bare entry point: SDEI error %ld\n", sdei_ret);
 		err = -EIO;
 		goto stop;
 	}
