@@ -35,7 +35,8 @@
 #define TARGET		1
 
 enum stage {
-	STAGE_TRACE_SIGNAL = 1,
+	STAGE_REPORT_PAIRS = 1,
+	STAGE_TRACE_SIGNAL,
 	STAGE_TRACE_SGI,
 	STAGE_TRACE_STOP,
 	STAGE_HOST,
@@ -107,26 +108,16 @@ static u64 one_request(bool sdei_event)
 	return t - t0;
 }
 
-static u64 sig[PAIRS], sgi[PAIRS], ratio[PAIRS];
+/* The guest's figures, which the host prints. */
+static u64 sig[PAIRS], sgi[PAIRS], ratio[PAIRS], counter_hz;
 
 static void main_vcpu(void)
 {
 	gic_init(GIC_V3, 2);
 	GUEST_WAIT_FOR(__atomic_load_n(&target_loops, __ATOMIC_ACQUIRE), "vCPU 1 running");
 	measure_pairs(one_request, PAIRS, sig, sgi, ratio);
-	GUEST_PRINTF("virtual counter: %lu Hz; %d pairs, vCPU 1 busy\n",
-		     read_sysreg(cntfrq_el0), PAIRS);
-	GUEST_PRINTF("| %-44s | %9s | %9s | %9s |\n", "from vCPU 0, counter ticks",
-		     "median", "p10", "p90");
-	GUEST_PRINTF("| %-44s | %9lu | %9lu | %9lu |\n", "SIGNAL to event handler entry",
-		     sig[PAIRS / 2], sig[PAIRS / 10], sig[PAIRS * 9 / 10]);
-	GUEST_PRINTF("| %-44s | %9lu | %9lu | %9lu |\n", "SGI to IRQ handler entry",
-		     sgi[PAIRS / 2], sgi[PAIRS / 10], sgi[PAIRS * 9 / 10]);
-	GUEST_PRINTF("| %-44s | %5lu.%03lu | %5lu.%03lu | %5lu.%03lu |\n",
-		     "ratio SIGNAL / SGI",
-		     ratio[PAIRS / 2] / 1000, ratio[PAIRS / 2] % 1000,
-		     ratio[PAIRS / 10] / 1000, ratio[PAIRS / 10] % 1000,
-		     ratio[PAIRS * 9 / 10] / 1000, ratio[PAIRS * 9 / 10] % 1000);
+	counter_hz = read_sysreg(cntfrq_el0);
+	GUEST_SYNC(STAGE_REPORT_PAIRS);
 
 	GUEST_SYNC(STAGE_TRACE_SIGNAL);
 	for (int i = 0; i < TRACED; i++)
@@ -235,19 +226,27 @@ static const char *const trace_events[] = {
 
 static u64 host_a[PAIRS], host_b[PAIRS], host_r[PAIRS];
 
+/* Median, 10th and 90th percentiles of sorted figures, and of their ratios. */
+static void print_pairs(const char *title, const char *a_what, const u64 *a,
+			const char *b_what, const u64 *b, const char *ratio_what, const u64 *r)
+{
+	const int at[] = { PAIRS / 2, PAIRS / 10, PAIRS * 9 / 10 };
+
+	printf("| %-44s | %9s | %9s | %9s |\n", title, "median", "p10", "p90");
+	printf("| %-44s | %9lu | %9lu | %9lu |\n", a_what, a[at[0]], a[at[1]], a[at[2]]);
+	printf("| %-44s | %9lu | %9lu | %9lu |\n", b_what, b[at[0]], b[at[1]], b[at[2]]);
+	printf("| %-44s |", ratio_what);
+	for (int i = 0; i < 3; i++)
+		printf(" %5lu.%03lu |", r[at[i]] / 1000, r[at[i]] % 1000);
+	printf("\n");
+}
+
 static void host_phase(void)
 {
 	measure_pairs(host_request, PAIRS, host_a, host_b, host_r);
-	printf("| %-44s | %9s | %9s | %9s |\n", "from the host, ns until the host sees entry",
-	       "median", "p10", "p90");
-	printf("| %-44s | %9lu | %9lu | %9lu |\n", "KVM_NMI to event handler entry",
-	       host_a[PAIRS / 2], host_a[PAIRS / 10], host_a[PAIRS * 9 / 10]);
-	printf("| %-44s | %9lu | %9lu | %9lu |\n", "KVM_IRQ_LINE PPI to IRQ handler entry",
-	       host_b[PAIRS / 2], host_b[PAIRS / 10], host_b[PAIRS * 9 / 10]);
-	printf("| %-44s | %5lu.%03lu | %5lu.%03lu | %5lu.%03lu |\n", "ratio KVM_NMI / PPI",
-	       host_r[PAIRS / 2] / 1000, host_r[PAIRS / 2] % 1000,
-	       host_r[PAIRS / 10] / 1000, host_r[PAIRS / 10] % 1000,
-	       host_r[PAIRS * 9 / 10] / 1000, host_r[PAIRS * 9 / 10] % 1000);
+	print_pairs("from the host, ns until the host sees entry",
+		    "KVM_NMI to event handler entry", host_a,
+		    "KVM_IRQ_LINE PPI to IRQ handler entry", host_b, "ratio KVM_NMI / PPI", host_r);
 
 	trace_start(trace_events);
 	for (int i = 0; i < TRACED; i++)
@@ -266,6 +265,14 @@ static void on_sync(struct kvm_vcpu **vcpu, u64 stage)
 
 	vcpu_tid[0] = syscall(SYS_gettid);
 	switch (stage) {
+	case STAGE_REPORT_PAIRS:
+		printf("virtual counter: %lu Hz; %d pairs, vCPU 1 busy\n",
+		       *(u64 *)guest_ptr(&counter_hz), PAIRS);
+		print_pairs("from vCPU 0, counter ticks",
+			    "SIGNAL to event handler entry", guest_ptr(sig),
+			    "SGI to IRQ handler entry", guest_ptr(sgi),
+			    "ratio SIGNAL / SGI", guest_ptr(ratio));
+		break;
 	case STAGE_TRACE_SIGNAL:
 	case STAGE_TRACE_SGI:
 		traced = stage == STAGE_TRACE_SIGNAL ? "SIGNAL from vCPU 0 to busy vCPU 1" :
