@@ -84,6 +84,9 @@ machine_args() {
 append() { # spin, then lockup and/or wait
 	a="console=ttyAMA0 panic=-1 printk.devkmsg=on"
 	a="$a nosoftlockup nmi_watchdog=0 watchdog_thresh=1"
+	# CPU 1 is stuck on purpose; RCU's stall reports would only fill the
+	# slow console (every character a nested exit).
+	a="$a rcupdate.rcu_cpu_stall_suppress=1"
 	a="$a guest_test.spin=$1"
 	shift
 	for opt; do
