@@ -4,8 +4,8 @@
  * memory arrives late: userfaultfd with a fixed delay per page.
  *
  * Not a test: `make bench` runs it. The guest runs two tasks on one vCPU,
- * A and B, under a scheduler of a few lines. A reads NR_PAGES pages that
- * are not there yet; the host's userfaultfd reader sleeps DELAY_US and
+ * A and B, under a scheduler of a few lines. A reads nr_pages pages that
+ * are not there yet; the host's userfaultfd reader sleeps a fixed delay and
  * then copies each page in. B does fixed units of work whenever A is
  * blocked. With async PF (enabled with EL1 faults opted in, since the
  * tasks run at EL1), a fault on A's page raises NOT_PRESENT: the handler
@@ -42,9 +42,9 @@
 #define TEST_GPA		0xc0000000ULL
 #define TEST_GVA		0xc0000000ULL
 #define TEST_SLOT		10
+/* The defaults; the arguments may give others: delay in us, then pages. */
 #define NR_PAGES		32
 #define ROUNDS			5
-/* The default delay; the first argument may give another, in microseconds. */
 #define DELAY_US		10000
 /* B's rate alone is measured over this many counter ticks. */
 #define ALONE_TICKS_SHIFT	2	/* 1/4 s */
@@ -74,7 +74,7 @@ asm(".text\n"
     "	mov	x0, #1\n"
     "	ret\n");
 
-static u64 page_size;
+static u64 page_size, nr_pages;
 /* The token A waits for, 0 when A can run. */
 static u64 a_waits_for;
 static u64 not_present, ready, unexpected;
@@ -164,7 +164,7 @@ struct run {
 	u64 b_rate;	/* units per 2^20 ticks while A ran */
 };
 
-/* A reads pages [first, first + NR_PAGES); B runs whenever A cannot. */
+/* A reads pages [first, first + nr_pages); B runs whenever A cannot. */
 static struct run run_tasks(u64 first, bool async)
 {
 	struct arm_smccc_res res;
@@ -173,7 +173,7 @@ static struct run run_tasks(u64 first, bool async)
 	apf_call(APF_ENABLE, async ? APF_ENABLED | APF_EL1 : 0, &res);
 	WRITE_ONCE(a_waits_for, 0);
 	t0 = now();
-	while (page < first + NR_PAGES) {
+	while (page < first + nr_pages) {
 		if (!READ_ONCE(a_waits_for)) {
 			if (!apf_read(TEST_GVA + page * page_size))
 				page++;
@@ -198,15 +198,15 @@ static void guest_code(void)
 	sdei_ready(SDEI_EV_ASYNC_PF, 0);
 	for (int i = 0; i < ROUNDS; i++) {
 		struct run with, without;
-		u64 base = 2 * i * NR_PAGES;
+		u64 base = 2 * i * nr_pages;
 
 		alone[i] = b_rate_alone();
 		if (i & 1) {
-			without = run_tasks(base + NR_PAGES, false);
+			without = run_tasks(base + nr_pages, false);
 			with = run_tasks(base, true);
 		} else {
 			with = run_tasks(base, true);
-			without = run_tasks(base + NR_PAGES, false);
+			without = run_tasks(base + nr_pages, false);
 		}
 		alone[i] = (alone[i] + b_rate_alone()) / 2;
 		a_async[i] = with.a_ticks;
@@ -220,15 +220,15 @@ static void guest_code(void)
 			     b_async[i] / 10, b_async[i] % 10, b_sync[i] / 10, b_sync[i] % 10);
 	}
 	GUEST_SYNC(STAGE_TRACE);
-	run_tasks(2 * ROUNDS * NR_PAGES, true);
+	run_tasks(2 * ROUNDS * nr_pages, true);
 	GUEST_SYNC(STAGE_REPORT_ASYNC);
 	GUEST_SYNC(STAGE_TRACE);
-	run_tasks((2 * ROUNDS + 1) * NR_PAGES, false);
+	run_tasks((2 * ROUNDS + 1) * nr_pages, false);
 	GUEST_SYNC(STAGE_REPORT_SYNC);
 	GUEST_ASSERT_EQ(unexpected, 0);
 	/* Every page faulted once with async PF on, and each came back. */
-	GUEST_ASSERT_EQ(not_present, (ROUNDS + 1) * NR_PAGES);
-	GUEST_ASSERT_EQ(ready, (ROUNDS + 1) * NR_PAGES);
+	GUEST_ASSERT_EQ(not_present, (ROUNDS + 1) * nr_pages);
+	GUEST_ASSERT_EQ(ready, (ROUNDS + 1) * nr_pages);
 	sort_u64(a_async, ROUNDS);
 	sort_u64(a_sync, ROUNDS);
 	sort_u64(a_ratio, ROUNDS);
@@ -263,10 +263,10 @@ static void on_sync(struct kvm_vcpu **vcpu, u64 stage)
 		trace_start(trace_events);
 		break;
 	case STAGE_REPORT_ASYNC:
-		trace_report(trace_events, "A's pages with async PF", NR_PAGES, &me, 1);
+		trace_report(trace_events, "A's pages with async PF", nr_pages, &me, 1);
 		break;
 	case STAGE_REPORT_SYNC:
-		trace_report(trace_events, "A's pages without async PF", NR_PAGES, &me, 1);
+		trace_report(trace_events, "A's pages without async PF", nr_pages, &me, 1);
 		break;
 	default:
 		TEST_FAIL("unknown stage %lu", stage);
@@ -297,16 +297,20 @@ static int copy_page_in(int uffd_mode, int uffd, struct uffd_msg *msg)
 int main(int argc, char *argv[])
 {
 	unsigned int delay_us = argc > 1 ? atoi(argv[1]) : DELAY_US;
-	const u64 pages = 2 * (ROUNDS + 1) * NR_PAGES;
+	u64 pages;
 	struct uffd_desc *uffd;
 	struct kvm_vcpu *vcpu;
 
+	nr_pages = argc > 2 ? atoi(argv[2]) : NR_PAGES;
 	TEST_ASSERT(delay_us > 0 && delay_us <= 1000000, "delay: 1 to 1000000 us");
+	TEST_ASSERT(nr_pages > 0 && nr_pages <= 4096, "pages: 1 to 4096");
+	pages = 2 * (ROUNDS + 1) * nr_pages;
 	sdei_require();
 	trace_mount();
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
 	page_size = vm->page_size;
 	sync_global_to_guest(vm, page_size);
+	sync_global_to_guest(vm, nr_pages);
 	vm_init_descriptor_tables(vm);
 	vcpu_init_descriptor_tables(vcpu);
 	vm_install_exception_handler(vm, VECTOR_IRQ_CURRENT, resume_handler);
@@ -316,8 +320,8 @@ int main(int argc, char *argv[])
 	uffd = uffd_setup_demand_paging(UFFDIO_REGISTER_MODE_MISSING, delay_us,
 					addr_gpa2hva(vm, TEST_GPA), pages * page_size, 1,
 					copy_page_in);
-	printf("%lu pages per run, each copied in by userfaultfd %u us after its fault\n",
-	       (u64)NR_PAGES, delay_us);
+	printf("%lu pages (%lu KiB) per run, each copied in by userfaultfd %u us after its fault\n",
+	       nr_pages, nr_pages * page_size / 1024, delay_us);
 	sdei_run_syncs(&vcpu, on_sync);
 	uffd_stop_demand_paging(uffd);
 	kvm_vm_free(vm);
