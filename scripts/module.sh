@@ -8,7 +8,7 @@ src=$CACHE/module-$VARIANT
 tm=$CACHE/test-modules-$VARIANT
 # A changed kernel config can change struct module, and Kbuild does not
 # rebuild an external module's .module-common.o for it: start afresh.
-kernel_key=$(cat "$KBUILD/.kvm-sdei-key")
+kernel_key=$(cat "$KBUILD/.config" "$KBUILD/Module.symvers" | sha256sum | cut -d' ' -f1)
 for dir in "$src" "$tm"; do
 	if [ "$(cat "$dir/.kvm-sdei-kernel-key" 2>/dev/null)" != "$kernel_key" ]; then
 		rm -rf "$dir"
