@@ -581,7 +581,8 @@ cmd_demo() {
 
 # make bench's guest: the benchmark module prints its figures, once as
 # the guest boots by default and once with pseudo-NMI (GIC priority
-# masking for local_irq_*()), whose price the module measures first.
+# masking for local_irq_*()), whose price the module measures first; then
+# a short third run counts, on the host, the SDEI calls a delivery costs.
 cmd_bench() {
 	local name t=/sys/kernel/tracing
 	# In subshells: fail() exits, and its words are in the output.

@@ -47,8 +47,8 @@ mkdir -p "$KBUILD"
 fragment=$KBUILD/kvm-sdei.config
 case $VARIANT in
 bench)
-	# Without lockdep, nothing selects TRACING: ask for the event
-	# tracer, whose tracepoints make bench counts exits and kicks by.
+	# Without lockdep nothing selects TRACING, and make bench counts
+	# exits and kicks with tracepoints: ask for the event tracer.
 	{
 		grep -v -E '^CONFIG_(DEBUG_KERNEL|PROVE_LOCKING|DEBUG_ATOMIC_SLEEP|DEBUG_LIST)=' \
 			"$TOP/scripts/kernel.config"

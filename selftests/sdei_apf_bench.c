@@ -42,10 +42,10 @@
 #define TEST_GPA		0xc0000000ULL
 #define TEST_GVA		0xc0000000ULL
 #define TEST_SLOT		10
-/* The defaults; the arguments may give others: delay in us, then pages. */
-#define NR_PAGES		32
 #define ROUNDS			5
+/* The defaults; the arguments may give others: delay in us, then pages. */
 #define DELAY_US		10000
+#define NR_PAGES		32
 /* B's rate alone is measured over this many counter ticks. */
 #define ALONE_TICKS_SHIFT	2	/* 1/4 s */
 #define B_UNIT			200
